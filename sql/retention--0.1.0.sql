@@ -1,0 +1,110 @@
+-- retention 0.1.0: the catalog (policies, runs, status) and its validation.
+\echo Use "CREATE EXTENSION retention" to load this file. \quit
+
+-- One row per retention rule. Rows are checked by the trigger below at every
+-- INSERT and UPDATE; see README "Policy reference" for each column.
+CREATE TABLE retention.policies (
+    name        text PRIMARY KEY,               -- NULL on INSERT: the table's name
+    relation    regclass NOT NULL,
+    time_column name NOT NULL,
+    retain      interval,                       -- NULL: keep forever
+    time_unit   text,                           -- 's', 'ms', 'us' for integer epochs
+    filter      text,
+    schedule    text NOT NULL DEFAULT '0 3 * * *',
+    time_zone   text NOT NULL DEFAULT 'UTC',
+    batch_size  integer NOT NULL DEFAULT 10000,
+    batch_delay interval NOT NULL DEFAULT '0',
+    max_runtime interval,
+    enabled     boolean NOT NULL DEFAULT true,
+    archive_to  regclass,
+    partitions  text NOT NULL DEFAULT 'drop',
+    max_retries integer NOT NULL DEFAULT 3,
+    owner       regrole NOT NULL DEFAULT quote_ident(current_user)::regrole,
+    reason      text,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+
+COMMENT ON TABLE retention.policies IS 'Retention rules: which rows of which table expire, and when they are pruned';
+
+CREATE FUNCTION retention.validate_policy() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'retention_validate_policy';
+
+CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON retention.policies
+    FOR EACH ROW EXECUTE FUNCTION retention.validate_policy();
+
+-- One audit row per run, dry runs included. Written by the prune engine.
+CREATE SEQUENCE retention.runs_id_seq;
+CREATE TABLE retention.runs (
+    id                 bigint PRIMARY KEY DEFAULT nextval('retention.runs_id_seq'),
+    policy             text NOT NULL,
+    triggered_by       text NOT NULL CHECK (triggered_by IN ('manual', 'schedule')),
+    dry_run            boolean NOT NULL DEFAULT false,
+    status             text NOT NULL DEFAULT 'running'
+                       CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'partial')),
+    started_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at        timestamptz,
+    cutoff             timestamptz,
+    rows_pruned        bigint NOT NULL DEFAULT 0,
+    batches            integer NOT NULL DEFAULT 0,
+    partitions_dropped integer NOT NULL DEFAULT 0,
+    error              text,
+    sqlstate           text,
+    -- beyond the contract
+    relation           text,                    -- the table's name when the run started
+    owner              regrole NOT NULL,        -- whose privileges the run used
+    pid                integer DEFAULT pg_backend_pid(),
+    rows_kept_referenced bigint NOT NULL DEFAULT 0  -- expired rows kept because rows still reference them
+);
+ALTER SEQUENCE retention.runs_id_seq OWNED BY retention.runs.id;
+CREATE INDEX runs_policy_id_idx ON retention.runs (policy, id DESC);
+CREATE INDEX runs_running_idx ON retention.runs (id) WHERE status = 'running';
+
+COMMENT ON TABLE retention.runs IS 'Audit trail: one row per retention run, written when it starts and completed when it ends';
+
+-- One row per policy: what it does and how its last run went.
+-- next_run_at is filled in by the scheduler's state once the worker runs policies.
+CREATE VIEW retention.status WITH (security_invoker = true) AS
+SELECT p.name          AS policy,
+       p.relation,
+       p.enabled,
+       p.schedule,
+       p.time_zone,
+       p.retain,
+       NULL::timestamptz AS next_run_at,
+       last.started_at  AS last_run_at,
+       last.status      AS last_status,
+       last.error       AS last_error,
+       last.rows_pruned AS last_rows_pruned,
+       last.finished_at AS last_finished_at
+FROM retention.policies p
+LEFT JOIN LATERAL (
+    SELECT r.started_at, r.finished_at, r.status, r.error, r.rows_pruned
+    FROM retention.runs r
+    WHERE r.policy = p.name AND NOT r.dry_run
+    ORDER BY r.id DESC
+    LIMIT 1
+) last ON true;
+
+COMMENT ON VIEW retention.status IS 'One row per retention policy: schedule, next run, and the outcome of the last run';
+
+-- Who may do what: every role may use the extension; row-level security
+-- limits each role to the policies (and runs) of roles it is a member of.
+-- The trigger additionally requires ownership of the pruned table.
+GRANT USAGE ON SCHEMA retention TO PUBLIC;
+ALTER TABLE retention.policies ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owner_members ON retention.policies
+    USING (pg_has_role(owner, 'MEMBER'))
+    WITH CHECK (pg_has_role(owner, 'MEMBER'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON retention.policies TO PUBLIC;
+
+ALTER TABLE retention.runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owner_members ON retention.runs FOR SELECT
+    USING (pg_has_role(owner, 'MEMBER'));
+GRANT SELECT ON retention.runs TO PUBLIC;
+GRANT SELECT ON retention.status TO PUBLIC;
+
+-- pg_dump keeps the policies and the audit trail.
+SELECT pg_catalog.pg_extension_config_dump('retention.policies', '');
+SELECT pg_catalog.pg_extension_config_dump('retention.runs', '');
+SELECT pg_catalog.pg_extension_config_dump('retention.runs_id_seq', '');

@@ -1,0 +1,64 @@
+#include "catalog/policy_schedule.hpp"
+#include "border/guard.hpp"
+
+#include "border/pg.hpp"
+
+namespace retention::catalog {
+
+namespace {
+
+// The pure parser's verdict, with its message copied out of C++ strings so
+// the caller may raise PostgreSQL errors freely afterwards.
+const char *read_cron(const char *text, PolicySchedule *out) {
+	schedule::CronParseResult parsed = schedule::parse_cron(text);
+	if (parsed.spec) {
+		out->is_cron = true;
+		out->cron = *parsed.spec;
+		return nullptr;
+	}
+	const char *message = border::copy_quietly(parsed.error.c_str());
+	return message ? message : "unparsable cron expression";
+}
+
+// interval_in raises an error for bad input (PostgreSQL 15 has no soft input
+// errors); it holds no resources, so catching that error here is safe.
+Interval *parse_interval(const char *text, const char **error) {
+	*error = nullptr;
+	try {
+		return border::pg_call([&] {
+			return DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(text),
+			                                             ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+		});
+	} catch (const border::PgError &failure) {
+		*error = failure.data()->message;
+	}
+	return nullptr;
+}
+
+} // namespace
+
+const char *read_schedule(const char *text, PolicySchedule *out) {
+	*out = PolicySchedule{};
+	if (schedule::looks_like_cron(text))
+		return read_cron(text, out);
+
+	const char *interval_error = nullptr;
+	Interval *every = parse_interval(text, &interval_error);
+	if (!every)
+		return psprintf("not a 5-field cron expression, a macro (@hourly, @daily, @weekly, @monthly, @yearly) "
+		                "or an interval such as '5 minutes' (%s)",
+		                interval_error ? interval_error : "unparsable");
+	if (every->month != 0)
+		return "an interval schedule cannot use months or years; use a cron expression or @monthly/@yearly";
+	int64 usecs = 0;
+	if (pg_add_s64_overflow(int64(every->day) * USECS_PER_DAY, every->time, &usecs))
+		return "an interval schedule is too long";
+	if (usecs <= 0)
+		return "an interval schedule must be positive";
+	if (usecs < USECS_PER_SEC)
+		return "an interval schedule must be at least 1 second";
+	out->interval_usecs = usecs;
+	return nullptr;
+}
+
+} // namespace retention::catalog

@@ -1,0 +1,46 @@
+// Module entry: settings, and the launcher worker when preloaded.
+#include "module.hpp"
+#include "worker/launcher.hpp"
+
+#include "border/pg.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+PGDLLEXPORT void _PG_init(void);
+}
+
+namespace retention {
+
+bool setting_enabled = true;
+char *setting_databases = nullptr;
+
+namespace {
+
+// retention.databases must be a list of identifiers, like search_path.
+bool check_databases(char **newval, void **, GucSource) {
+	char *copy = pstrdup(*newval);
+	List *names = NIL;
+	bool ok = SplitIdentifierString(copy, ',', &names);
+	list_free(names);
+	pfree(copy);
+	if (!ok)
+		GUC_check_errdetail("retention.databases must be a comma-separated list of database names.");
+	return ok;
+}
+
+} // namespace
+} // namespace retention
+
+void _PG_init(void) {
+	DefineCustomBoolVariable("retention.enabled", "Lets the background worker schedule retention policies.",
+	                         "Off: no policy runs on schedule; manual runs still work.", &retention::setting_enabled, true,
+	                         PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable("retention.databases", "Databases the retention worker serves.",
+	                           "Comma-separated database names; empty means every database with the extension.",
+	                           &retention::setting_databases, "", PGC_SIGHUP, GUC_LIST_INPUT,
+	                           retention::check_databases, nullptr, nullptr);
+	MarkGUCPrefixReserved("retention");
+
+	if (process_shared_preload_libraries_in_progress)
+		retention::worker::register_launcher();
+}
