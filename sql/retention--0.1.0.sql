@@ -2,7 +2,7 @@
 \echo Use "CREATE EXTENSION retention" to load this file. \quit
 
 -- One row per retention rule. Rows are checked by the trigger below at every
--- INSERT and UPDATE; see README "Policy reference" for each column.
+-- INSERT and UPDATE (and DELETE needs the table's owner); see README "Policy reference" for each column.
 CREATE TABLE retention.policies (
     name        text PRIMARY KEY,               -- NULL on INSERT: the table's name
     relation    regclass NOT NULL,
@@ -30,7 +30,7 @@ COMMENT ON TABLE retention.policies IS 'Retention rules: which rows of which tab
 CREATE FUNCTION retention.validate_policy() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'retention_validate_policy';
 
-CREATE TRIGGER validate BEFORE INSERT OR UPDATE ON retention.policies
+CREATE TRIGGER validate BEFORE INSERT OR UPDATE OR DELETE ON retention.policies
     FOR EACH ROW EXECUTE FUNCTION retention.validate_policy();
 
 -- One audit row per run, dry runs included. Written by the prune engine.
@@ -108,3 +108,39 @@ GRANT SELECT ON retention.status TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('retention.policies', '');
 SELECT pg_catalog.pg_extension_config_dump('retention.runs', '');
 SELECT pg_catalog.pg_extension_config_dump('retention.runs_id_seq', '');
+
+-- A policy goes away with its table, like the table's triggers do. Dropping
+-- an archive table that a remaining policy still writes to is refused:
+-- silently pruning without the archive would lose rows.
+CREATE FUNCTION retention.forget_dropped_tables() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
+$$
+DECLARE
+    dropped oid[];
+    orphan record;
+BEGIN
+    SELECT array_agg(objid) INTO dropped
+    FROM pg_event_trigger_dropped_objects()
+    WHERE classid = 'pg_class'::regclass AND objsubid = 0 AND object_type IN ('table', 'partitioned table');
+    IF dropped IS NULL THEN
+        RETURN;
+    END IF;
+
+    SELECT p.name, d.object_identity INTO orphan
+    FROM retention.policies p
+    JOIN pg_event_trigger_dropped_objects() d ON d.classid = 'pg_class'::regclass AND d.objid = p.archive_to::oid
+    WHERE NOT p.relation::oid = ANY (dropped)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot drop table %: retention policy "%" archives into it', orphan.object_identity, orphan.name
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Set archive_to of that policy to another table (or NULL), or delete the policy first.';
+    END IF;
+
+    DELETE FROM retention.policies WHERE relation::oid = ANY (dropped);
+END
+$$;
+
+CREATE EVENT TRIGGER retention_forget_dropped_tables ON sql_drop
+    WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE')
+    EXECUTE FUNCTION retention.forget_dropped_tables();

@@ -109,7 +109,7 @@ void check_privileges(Oid relid, Oid owner, Oid archive_relid) {
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		                errmsg("permission denied for retention policy on table \"%s\"", relname),
-		                errdetail("Only members of the table owner's role may create or change its retention policies.")));
+		                errdetail("Only members of the table owner's role may create, change or delete its retention policies.")));
 	if (!is_member_of_role(GetUserId(), owner))
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		                errmsg("invalid owner: you are not a member of role \"%s\"", GetUserNameFromId(owner, false)),
@@ -261,25 +261,59 @@ using namespace retention::catalog;
 RETENTION_FUNCTION(retention_validate_policy) {
 	auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigger->tg_event) ||
-	    !TRIGGER_FIRED_FOR_ROW(trigger->tg_event) ||
-	    !(TRIGGER_FIRED_BY_INSERT(trigger->tg_event) || TRIGGER_FIRED_BY_UPDATE(trigger->tg_event)))
+	    !TRIGGER_FIRED_FOR_ROW(trigger->tg_event) || TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("retention.validate_policy() must be a BEFORE INSERT OR UPDATE row trigger")));
+		                errmsg("retention.validate_policy() must be a BEFORE INSERT OR UPDATE OR DELETE row trigger")));
+
+	TupleDesc desc = RelationGetDescr(trigger->tg_relation);
+	PolicyColumns columns = policy_columns(desc);
+
+	if (TRIGGER_FIRED_BY_DELETE(trigger->tg_event)) {
+		// Row-level security limits DELETE to members of the policy's owner;
+		// like any change, it also needs the table's owner (if the table still exists).
+		Field relation = field(trigger->tg_trigtuple, desc, columns.relation);
+		Oid relid = relation.null ? InvalidOid : DatumGetObjectId(relation.value);
+		if (OidIsValid(relid) && SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) &&
+		    !pg_class_ownercheck(relid, GetUserId()))
+			ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			                errmsg("permission denied for retention policy on table \"%s\"", get_rel_name(relid)),
+			                errdetail("Only members of the table owner's role may create, change or delete its "
+			                          "retention policies.")));
+		return PointerGetDatum(trigger->tg_trigtuple);
+	}
 
 	bool updating = TRIGGER_FIRED_BY_UPDATE(trigger->tg_event);
 	HeapTuple tuple = updating ? trigger->tg_newtuple : trigger->tg_trigtuple;
-	TupleDesc desc = RelationGetDescr(trigger->tg_relation);
-	PolicyColumns columns = policy_columns(desc);
 	Oid own_namespace = RelationGetNamespace(trigger->tg_relation);
 
 	Field relation = field(tuple, desc, columns.relation);
 	Field time_column = field(tuple, desc, columns.time_column);
 	Field owner = field(tuple, desc, columns.owner);
-	if (relation.null || time_column.null || owner.null)
-		return PointerGetDatum(tuple); // the NOT NULL constraints report these
-
+	if (relation.null)
+		return PointerGetDatum(tuple); // the NOT NULL constraint reports it
 	Oid relid = DatumGetObjectId(relation.value);
 	check_table(relid, "relation", own_namespace);
+
+	// Defaults that depend on other columns, and bookkeeping.
+	Field name = field(tuple, desc, columns.name);
+	if (!name.null && *text_of(name) == '\0')
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid name: must not be empty")));
+	int replaced_columns[2];
+	Datum replaced_values[2];
+	bool replaced_nulls[2] = {false, false};
+	int replaced = 0;
+	if (name.null) {
+		replaced_columns[replaced] = columns.name;
+		replaced_values[replaced++] = CStringGetTextDatum(get_rel_name(relid));
+	}
+	if (updating) {
+		replaced_columns[replaced] = columns.updated_at;
+		replaced_values[replaced++] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	}
+	if (replaced > 0)
+		tuple = heap_modify_tuple_by_cols(tuple, desc, replaced, replaced_columns, replaced_values, replaced_nulls);
+	if (time_column.null || owner.null)
+		return PointerGetDatum(tuple); // the NOT NULL constraints report these
 
 	Field archive_to = field(tuple, desc, columns.archive_to);
 	Oid archive_relid = archive_to.null ? InvalidOid : DatumGetObjectId(archive_to.value);
@@ -328,24 +362,5 @@ RETENTION_FUNCTION(retention_validate_policy) {
 
 	if (OidIsValid(archive_relid))
 		check_archive(relid, archive_relid);
-
-	// Defaults that depend on other columns, and bookkeeping.
-	Field name = field(tuple, desc, columns.name);
-	if (!name.null && *text_of(name) == '\0')
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid name: must not be empty")));
-	int replaced_columns[2];
-	Datum replaced_values[2];
-	bool replaced_nulls[2] = {false, false};
-	int replaced = 0;
-	if (name.null) {
-		replaced_columns[replaced] = columns.name;
-		replaced_values[replaced++] = CStringGetTextDatum(get_rel_name(relid));
-	}
-	if (updating) {
-		replaced_columns[replaced] = columns.updated_at;
-		replaced_values[replaced++] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	}
-	if (replaced > 0)
-		tuple = heap_modify_tuple_by_cols(tuple, desc, replaced, replaced_columns, replaced_values, replaced_nulls);
 	return PointerGetDatum(tuple);
 }

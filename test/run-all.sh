@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Runs every test suite of retention on a throwaway PostgreSQL 15 cluster:
+#   unit (GoogleTest/ctest), regress (pg_regress), isolation, pgtap (pg_prove),
+#   tap (PostgreSQL::Test::Cluster), harness (libpqxx).
+# Usage: bash test/run-all.sh [suite ...]      (as root on Debian 12, or as a
+# user who can `make install` into PostgreSQL's directories).
+# Ends with a line "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit regress isolation pgtap tap harness)
+port=${RETENTION_TEST_PORT:-55432}
+build=${RETENTION_BUILD_DIR:-$root/build}
+
+bash "$root/scripts/install-deps.sh" || exit 1
+source "$root/scripts/lib-cluster.sh"
+
+passed=0
+failed=0
+declare -a report
+count() { # count SUITE PASSED FAILED
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	report+=("$(printf '%-10s %4d passed, %d failed' "$1" "$2" "$3")")
+}
+
+buildlog=$(mktemp)
+echo "== build and install"
+(cd "$root" && make -s -j2 && make -s install) >"$buildlog" 2>&1 || {
+	cat "$buildlog"
+	echo "build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+	cmake --build "$build" -j2 >"$buildlog" 2>&1 || {
+	cat "$buildlog"
+	echo "cmake build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+# The suites that need a server run as the postgres OS user in a copy of the
+# tree it owns (pg_regress writes results next to its inputs).
+work=$(mktemp -d /tmp/retention-test.XXXXXX)
+trap 'cluster_stop "$work/cluster"; rm -rf "$work"' EXIT
+cp -a "$root/." "$work/src"
+cp "$build/retention_harness" "$work/" 2>/dev/null
+[ "$(id -u)" -eq 0 ] && chown -R postgres: "$work"
+socket="$work/cluster"
+server_suites=" ${suites[*]} "
+if [[ "$server_suites" =~ \ (regress|isolation|pgtap|harness)\  ]]; then
+	cluster_start "$work/cluster" "$port" "cron.database_name = 'postgres'" || {
+		cat "$work/cluster/"*.log
+		echo "0 passed, 1 failed"
+		exit 1
+	}
+fi
+export PGHOST=$socket PGPORT=$port PGUSER=postgres
+
+# pg_regress and the isolation tester summarise as "All N tests passed." or
+# "M of N tests failed."
+count_regress() { # SUITE LOGFILE
+	local all fails
+	all=$(grep -Eo 'All [0-9]+ tests passed' "$2" | grep -Eo '[0-9]+' | head -1)
+	if [ -n "$all" ]; then count "$1" "$all" 0; return; fi
+	read -r fails all < <(grep -Eo '[0-9]+ of [0-9]+ tests failed' "$2" | grep -Eo '[0-9]+' | head -2 | xargs)
+	if [ -n "${all:-}" ]; then count "$1" $((all - fails)) "$fails"; else count "$1" 0 1; fi
+}
+
+# prove and pg_prove: "Files=F, Tests=N" and "Failed M/N subtests" per failing file.
+count_prove() { # SUITE LOGFILE EXIT_STATUS
+	local total fails
+	total=$(grep -Eo 'Tests=[0-9]+' "$2" | grep -Eo '[0-9]+' | tail -1)
+	fails=$(grep -Eo 'Failed [0-9]+/[0-9]+ subtests' "$2" | awk '{split($2, a, "/"); s += a[1]} END {print s + 0}')
+	total=${total:-0}
+	if [ "$3" -ne 0 ] && [ "$fails" -eq 0 ]; then fails=1; fi
+	count "$1" $((total - fails < 0 ? 0 : total - fails)) "$fails"
+}
+
+for suite in "${suites[@]}"; do
+	echo "== $suite"
+	log="$work/$suite.log"
+	case $suite in
+	unit)
+		(cd "$build" && ctest --output-on-failure) >"$log" 2>&1
+		status=$?
+		total=$(grep -Eo 'out of [0-9]+' "$log" | grep -Eo '[0-9]+' | tail -1)
+		fails=$(grep -Eo '[0-9]+ tests failed' "$log" | grep -Eo '[0-9]+' | tail -1)
+		if [ -z "$total" ]; then count unit 0 1; else count unit $((total - ${fails:-0})) "${fails:-0}"; fi
+		;;
+	regress)
+		as_postgres make -C "$work/src" -s installcheck PGHOST="$socket" PGPORT="$port" >"$log" 2>&1
+		status=$?
+		count_regress regress "$log"
+		[ $status -ne 0 ] && [ -f "$work/src/regression.diffs" ] && cat "$work/src/regression.diffs"
+		;;
+	isolation)
+		as_postgres make -C "$work/src" -s installcheck-isolation PGHOST="$socket" PGPORT="$port" >"$log" 2>&1
+		status=$?
+		count_regress isolation "$log"
+		[ $status -ne 0 ] && [ -f "$work/src/test/isolation/output_iso/regression.diffs" ] &&
+			cat "$work/src/test/isolation/output_iso/regression.diffs"
+		;;
+	pgtap)
+		as_postgres psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS retention_pgtap" \
+			-c "CREATE DATABASE retention_pgtap" >"$log" 2>&1 &&
+			as_postgres psql -X -q -v ON_ERROR_STOP=1 -d retention_pgtap \
+				-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION retention" >>"$log" 2>&1 &&
+			(cd "$work/src" && as_postgres pg_prove -h "$socket" -p "$port" -U postgres -d retention_pgtap \
+				test/pgtap/*.sql) >>"$log" 2>&1
+		status=$?
+		count_prove pgtap "$log" $status
+		;;
+	tap)
+		as_postgres make -C "$work/src" -s installcheck-tap PROVE_FLAGS=--verbose >"$log" 2>&1
+		status=$?
+		count_prove tap "$log" $status
+		[ $status -ne 0 ] && cat "$work/src/tmp_check/log/"*.log 2>/dev/null | tail -100
+		;;
+	harness)
+		as_postgres "$work/retention_harness" >"$log" 2>&1
+		status=$?
+		read -r hp hf < <(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | grep -Eo '[0-9]+' | xargs)
+		if [ -n "${hp:-}" ]; then count harness "$hp" "$hf"; else count harness 0 1; fi
+		[ $status -ne 0 ] && [ "${hf:-0}" -eq 0 ] && count harness 0 1
+		;;
+	*)
+		echo "unknown suite: $suite" >"$log"
+		status=1
+		count "$suite" 0 1
+		;;
+	esac
+	if [ $status -ne 0 ]; then cat "$log"; else tail -3 "$log"; fi
+done
+
+echo
+echo "== summary"
+printf '%s\n' "${report[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
