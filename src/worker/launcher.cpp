@@ -20,7 +20,7 @@ constexpr long launcher_nap_ms = 10 * 1000;
 void register_launcher() {
 	BackgroundWorker worker;
 	std::memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	worker.bgw_restart_time = 10;
 	std::strncpy(worker.bgw_library_name, "retention", BGW_MAXLEN - 1);
@@ -37,6 +37,8 @@ void retention_launcher_main(Datum) {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	BackgroundWorkerUnblockSignals();
+	// Shared catalogs only (pg_database), and a row in pg_stat_activity.
+	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
 
 	ereport(LOG, (errmsg("retention launcher started")));
 	while (!ShutdownRequestPending) {
