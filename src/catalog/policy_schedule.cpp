@@ -39,7 +39,9 @@ Interval *parse_interval(const char *text, const char **error) {
 
 const char *read_schedule(const char *text, PolicySchedule *out) {
 	*out = PolicySchedule{};
-	if (schedule::looks_like_cron(text))
+	// A '*' never appears in an interval: such text is a cron expression, and
+	// its error (wrong number of fields, say) is the one worth showing.
+	if (schedule::looks_like_cron(text) || strchr(text, '*'))
 		return read_cron(text, out);
 
 	const char *interval_error = nullptr;
