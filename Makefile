@@ -13,6 +13,14 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" retention.contr
 OBJS = \
 	src/module.o \
 	src/border/guard.o \
+	src/border/spi.o \
+	src/api/run.o \
+	src/catalog/runs.o \
+	src/prune/engine.o \
+	src/prune/policy_target.o \
+	src/prune/plan/batch_sql.o \
+	src/prune/plan/cutoff.o \
+	src/prune/plan/run_order.o \
 	src/catalog/validate.o \
 	src/catalog/filter.o \
 	src/catalog/policy_schedule.o \
@@ -22,7 +30,8 @@ OBJS = \
 	src/worker/launcher.o
 
 # Pure C++ objects: they must not see PostgreSQL headers (src/border/pg.hpp refuses).
-PURE_OBJS = src/schedule/cron.o src/schedule/next_run.o src/schedule/backoff.o
+PURE_OBJS = src/schedule/cron.o src/schedule/next_run.o src/schedule/backoff.o \
+	src/prune/plan/batch_sql.o src/prune/plan/cutoff.o src/prune/plan/run_order.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 

@@ -111,7 +111,8 @@ SELECT pg_catalog.pg_extension_config_dump('retention.runs_id_seq', '');
 
 -- A policy goes away with its table, like the table's triggers do. Dropping
 -- an archive table that a remaining policy still writes to is refused:
--- silently pruning without the archive would lose rows.
+-- silently pruning without the archive would lose rows. So is dropping a
+-- policy's time column.
 CREATE FUNCTION retention.forget_dropped_tables() RETURNS event_trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
 $$
@@ -119,6 +120,20 @@ DECLARE
     dropped oid[];
     orphan record;
 BEGIN
+    -- A policy's time column cannot be dropped from under it.
+    SELECT p.name, d.object_identity INTO orphan
+    FROM retention.policies p
+    JOIN pg_event_trigger_dropped_objects() d
+      ON d.classid = 'pg_class'::regclass AND d.objid = p.relation::oid AND d.objsubid > 0
+     AND d.address_names[3] = p.time_column::text
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot drop column %: retention policy "%" uses it as its time column',
+                        orphan.object_identity, orphan.name
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Change or delete the policy first.';
+    END IF;
+
     SELECT array_agg(objid) INTO dropped
     FROM pg_event_trigger_dropped_objects()
     WHERE classid = 'pg_class'::regclass AND objsubid = 0 AND object_type IN ('table', 'partitioned table');
@@ -144,3 +159,16 @@ $$;
 CREATE EVENT TRIGGER retention_forget_dropped_tables ON sql_drop
     WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'ALTER TABLE')
     EXECUTE FUNCTION retention.forget_dropped_tables();
+
+-- Running policies. A real run commits every batch on its own (in a
+-- background worker) and refuses to start inside a transaction block; a dry
+-- run counts what a real run would prune now and deletes nothing.
+CREATE FUNCTION retention.run(policy text, dry_run boolean DEFAULT false)
+    RETURNS retention.runs
+    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_run';
+COMMENT ON FUNCTION retention.run(text, boolean) IS 'Prune one policy now (dry_run => true: count only)';
+
+CREATE FUNCTION retention.run_all(dry_run boolean DEFAULT false)
+    RETURNS SETOF retention.runs
+    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_run_all';
+COMMENT ON FUNCTION retention.run_all(boolean) IS 'Prune every enabled policy the caller may run, children before parents';

@@ -59,6 +59,7 @@ INSERT INTO retention.policies (relation, time_column, max_runtime) VALUES ('job
 INSERT INTO retention.policies (relation, time_column, max_retries) VALUES ('jobs', 'created_at', -1);
 INSERT INTO retention.policies (relation, time_column, partitions) VALUES ('jobs', 'created_at', 'truncate');
 INSERT INTO retention.policies (name, relation, time_column) VALUES ('', 'jobs', 'created_at');
+INSERT INTO retention.policies (name, relation, time_column) VALUES (repeat('n', 256), 'jobs', 'created_at');
 
 -- schedule
 INSERT INTO retention.policies (relation, time_column, schedule) VALUES ('jobs', 'created_at', '61 * * * *');

@@ -69,14 +69,14 @@ count_regress() { # SUITE LOGFILE
 	if [ -n "${all:-}" ]; then count "$1" $((all - fails)) "$fails"; else count "$1" 0 1; fi
 }
 
-# prove and pg_prove: "Files=F, Tests=N" and "Failed M/N subtests" per failing file.
+# prove and pg_prove, run verbosely: every "ok N" and "not ok N" line is one
+# test; a file that died or ran fewer tests than planned counts one failure more.
 count_prove() { # SUITE LOGFILE EXIT_STATUS
-	local total fails
-	total=$(grep -Eo 'Tests=[0-9]+' "$2" | grep -Eo '[0-9]+' | tail -1)
-	fails=$(grep -Eo 'Failed [0-9]+/[0-9]+ subtests' "$2" | awk '{split($2, a, "/"); s += a[1]} END {print s + 0}')
-	total=${total:-0}
-	if [ "$3" -ne 0 ] && [ "$fails" -eq 0 ]; then fails=1; fi
-	count "$1" $((total - fails < 0 ? 0 : total - fails)) "$fails"
+	local ok notok
+	ok=$(grep -Ec '^[[:space:]]*ok [0-9]+' "$2")
+	notok=$(grep -Ec '^[[:space:]]*not ok [0-9]+' "$2")
+	if [ "$3" -ne 0 ] && [ "$notok" -eq 0 ]; then notok=1; fi
+	count "$1" "$ok" "$notok"
 }
 
 for suite in "${suites[@]}"; do
@@ -108,7 +108,7 @@ for suite in "${suites[@]}"; do
 			-c "CREATE DATABASE retention_pgtap" >"$log" 2>&1 &&
 			as_postgres psql -X -q -v ON_ERROR_STOP=1 -d retention_pgtap \
 				-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION retention" >>"$log" 2>&1 &&
-			(cd "$work/src" && as_postgres pg_prove -h "$socket" -p "$port" -U postgres -d retention_pgtap \
+			(cd "$work/src" && as_postgres pg_prove --verbose -h "$socket" -p "$port" -U postgres -d retention_pgtap \
 				test/pgtap/*.sql) >>"$log" 2>&1
 		status=$?
 		count_prove pgtap "$log" $status

@@ -8,6 +8,8 @@
 #include "catalog/filter.hpp"
 #include "catalog/policy_schedule.hpp"
 #include "border/guard.hpp"
+#include "prune/policy_target.hpp"
+#include "prune/run_request.hpp"
 
 #include "border/pg.hpp"
 
@@ -238,9 +240,15 @@ void check_archive(Oid relid, Oid archive_relid) {
 	table_close(source, AccessShareLock);
 }
 
+// Read with the search_path that runs use, so a filter that validates is a
+// filter that runs.
 void check_filter(Oid relid, const char *filter_text) {
 	Relation rel = table_open(relid, AccessShareLock);
+	int guc_level = NewGUCNestLevel();
+	(void)set_config_option("search_path", retention::prune::policy_search_path(relid), PGC_USERSET, PGC_S_SESSION,
+	                        GUC_ACTION_SAVE, true, 0, false);
 	(void)analyze_filter(rel, filter_text);
+	AtEOXact_GUC(true, guc_level);
 	table_close(rel, AccessShareLock);
 }
 
@@ -298,6 +306,9 @@ RETENTION_FUNCTION(retention_validate_policy) {
 	Field name = field(tuple, desc, columns.name);
 	if (!name.null && *text_of(name) == '\0')
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid name: must not be empty")));
+	if (!name.null && strlen(text_of(name)) > size_t(retention::prune::policy_name_max))
+		ereport(ERROR, (errcode(ERRCODE_NAME_TOO_LONG),
+		                errmsg("invalid name: at most %d bytes", retention::prune::policy_name_max)));
 	int replaced_columns[2];
 	Datum replaced_values[2];
 	bool replaced_nulls[2] = {false, false};

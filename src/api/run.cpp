@@ -1,0 +1,336 @@
+// The SQL-callable run functions: retention.run() and retention.run_all().
+// The calling backend only checks, starts a run worker, waits for it and
+// reports; the run itself (and its transactions) happens in the worker.
+#include <vector>
+
+#include "prune/plan/run_order.hpp"
+#include "prune/run_request.hpp"
+#include "border/guard.hpp"
+#include "border/spi.hpp"
+
+#include "border/pg.hpp"
+
+namespace retention::prune {
+
+namespace {
+
+// How often a waiting caller reports progress.
+constexpr long progress_notice_ms = 5000;
+
+struct WaitingRun {
+	BackgroundWorkerHandle *handle;
+	RunRequest *request;
+};
+
+// The waiting backend is cancelled, terminated or fails: ask the worker to
+// stop after its batch in flight. Runs for ERROR and FATAL alike.
+void stop_worker(int, Datum argument) {
+	auto *waiting = reinterpret_cast<WaitingRun *>(DatumGetPointer(argument));
+	pg_atomic_write_u32(&waiting->request->cancel_requested, 1);
+	TerminateBackgroundWorker(waiting->handle);
+}
+
+double seconds_since(TimestampTz start) { return double(GetCurrentTimestamp() - start) / USECS_PER_SEC; }
+
+} // namespace
+
+void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices, RunRequest *result) {
+	dsm_segment *segment = dsm_create(sizeof(RunRequest), 0);
+	auto *request = static_cast<RunRequest *>(dsm_segment_address(segment));
+	init_request(request, policy, dry_run, scheduled);
+
+	BackgroundWorker worker;
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(worker.bgw_library_name, "retention", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "retention_run_main", BGW_MAXLEN);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "retention run %s", policy);
+	strlcpy(worker.bgw_type, "retention run", BGW_MAXLEN);
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(segment));
+	worker.bgw_notify_pid = MyProcPid;
+
+	WaitingRun waiting{nullptr, request};
+	if (!RegisterDynamicBackgroundWorker(&worker, &waiting.handle))
+		ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+		                errmsg("could not start a retention run: no background worker slot is free"),
+		                errhint("Each run uses one background worker while it runs; raise max_worker_processes.")));
+
+	TimestampTz started = GetCurrentTimestamp();
+	TimestampTz last_notice = started;
+	uint64 rows_noticed = 0;
+	PG_ENSURE_ERROR_CLEANUP(stop_worker, PointerGetDatum(&waiting));
+	{
+		for (;;) {
+			pid_t pid;
+			BgwHandleStatus status = GetBackgroundWorkerPid(waiting.handle, &pid);
+			if (status == BGWH_STOPPED)
+				break;
+			if (status == BGWH_POSTMASTER_DIED)
+				ereport(ERROR, (errcode(ERRCODE_ADMIN_SHUTDOWN), errmsg("the server stopped during a retention run")));
+			(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+
+			uint64 rows = pg_atomic_read_u64(&request->rows_pruned);
+			if (notices && !dry_run && rows != rows_noticed &&
+			    GetCurrentTimestamp() - last_notice >= progress_notice_ms * 1000) {
+				ereport(NOTICE, (errmsg("retention: %s: %llu rows pruned in %llu batches so far (%.1f s)", policy,
+				                        (unsigned long long)rows,
+				                        (unsigned long long)pg_atomic_read_u64(&request->batches),
+				                        seconds_since(started))));
+				rows_noticed = rows;
+				last_notice = GetCurrentTimestamp();
+			}
+		}
+	}
+	PG_END_ENSURE_ERROR_CLEANUP(stop_worker, PointerGetDatum(&waiting));
+
+	pg_read_barrier();
+	memcpy(result, request, sizeof(RunRequest));
+	dsm_detach(segment);
+	if (result->outcome == RunOutcome::NotStarted && result->error[0] == '\0')
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+		                errmsg("the retention run worker for policy \"%s\" ended without a report", policy),
+		                errhint("The server log may say why.")));
+}
+
+namespace {
+
+// A real run commits batch by batch, which an open transaction block would
+// contradict, like VACUUM.
+void refuse_in_transaction_block(const char *function) {
+	if (IsTransactionBlock())
+		ereport(ERROR, (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+		                errmsg("%s cannot run inside a transaction block", function),
+		                errdetail("A real run commits every batch on its own."),
+		                errhint("Call it outside BEGIN ... COMMIT, or pass dry_run => true.")));
+}
+
+// The caller must see the policy (row-level security) and be a member of
+// its owner role; a run then acts with the owner's privileges.
+void check_may_run(const char *policy) {
+	Oid types[1] = {TEXTOID};
+	Datum values[1] = {CStringGetTextDatum(policy)};
+	retention::border::spi_run("SELECT owner::oid FROM retention.policies WHERE name = $1", 1, types, values, nullptr,
+	                SPI_OK_SELECT, true);
+	bool isnull;
+	Datum owner = border::spi_first_value(&isnull);
+	if (isnull)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("retention policy \"%s\" does not exist", policy)));
+	if (!is_member_of_role(GetUserId(), DatumGetObjectId(owner)))
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("permission denied to run retention policy \"%s\"", policy),
+		                errdetail("Only members of role \"%s\" may run it.",
+		                          GetUserNameFromId(DatumGetObjectId(owner), false))));
+}
+
+void raise_refusal(const RunRequest &result) {
+	ereport(ERROR, (errcode(MAKE_SQLSTATE(result.sqlstate[0], result.sqlstate[1], result.sqlstate[2],
+	                                      result.sqlstate[3], result.sqlstate[4])),
+	                errmsg("%s", result.error)));
+}
+
+// One row of type retention.runs, filled by column name.
+HeapTuple run_row(TupleDesc desc, const RunRequest &result) {
+	Datum *values = static_cast<Datum *>(palloc0(sizeof(Datum) * desc->natts));
+	bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
+	for (int i = 0; i < desc->natts; i++) {
+		nulls[i] = true;
+		Form_pg_attribute column = TupleDescAttr(desc, i);
+		if (column->attisdropped)
+			continue;
+		const char *name = NameStr(column->attname);
+		auto set = [&](Datum value) {
+			values[i] = value;
+			nulls[i] = false;
+		};
+		if (strcmp(name, "id") == 0)
+			set(Int64GetDatum(result.run_id));
+		else if (strcmp(name, "policy") == 0)
+			set(CStringGetTextDatum(result.policy));
+		else if (strcmp(name, "triggered_by") == 0)
+			set(CStringGetTextDatum(result.scheduled ? "schedule" : "manual"));
+		else if (strcmp(name, "dry_run") == 0)
+			set(BoolGetDatum(result.dry_run));
+		else if (strcmp(name, "status") == 0)
+			set(CStringGetTextDatum(result.status));
+		else if (strcmp(name, "started_at") == 0)
+			set(TimestampTzGetDatum(result.started_at));
+		else if (strcmp(name, "finished_at") == 0)
+			set(TimestampTzGetDatum(result.finished_at));
+		else if (strcmp(name, "cutoff") == 0 && result.has_cutoff)
+			set(TimestampTzGetDatum(result.cutoff));
+		else if (strcmp(name, "rows_pruned") == 0)
+			set(Int64GetDatum(int64(pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&result.rows_pruned)))));
+		else if (strcmp(name, "batches") == 0)
+			set(Int32GetDatum(int32(pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&result.batches)))));
+		else if (strcmp(name, "partitions_dropped") == 0)
+			set(Int32GetDatum(result.partitions_dropped));
+		else if (strcmp(name, "error") == 0 && result.error[0])
+			set(CStringGetTextDatum(result.error));
+		else if (strcmp(name, "sqlstate") == 0 && result.sqlstate[0])
+			set(CStringGetTextDatum(result.sqlstate));
+		else if (strcmp(name, "relation") == 0)
+			set(CStringGetTextDatum(result.relation));
+		else if (strcmp(name, "owner") == 0)
+			set(ObjectIdGetDatum(result.owner));
+		else if (strcmp(name, "pid") == 0)
+			set(Int32GetDatum(result.worker_pid));
+		else if (strcmp(name, "rows_kept_referenced") == 0)
+			set(Int64GetDatum(result.rows_kept_referenced));
+	}
+	return heap_form_tuple(desc, values, nulls);
+}
+
+void notice_outcome(const RunRequest &result) {
+	long long rows = (long long)pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&result.rows_pruned));
+	long long batches = (long long)pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&result.batches));
+	double seconds = double(result.finished_at - result.started_at) / USECS_PER_SEC;
+	if (result.dry_run)
+		ereport(NOTICE, (errmsg("retention: %s: %lld rows would be pruned now (dry run)", result.policy, rows)));
+	else if (strcmp(result.status, "partial") == 0)
+		ereport(NOTICE, (errmsg("retention: %s: %lld rows pruned in %lld batches (%.1f s); max_runtime reached, the "
+		                        "remaining expired rows wait for the next run",
+		                        result.policy, rows, batches, seconds)));
+	else
+		ereport(NOTICE, (errmsg("retention: %s: %lld rows pruned in %lld batches (%.1f s)", result.policy, rows,
+		                        batches, seconds)));
+	if (result.rows_kept_referenced > 0)
+		ereport(NOTICE, (errmsg("retention: %s: %lld expired rows kept: other rows still reference them",
+		                        result.policy, (long long)result.rows_kept_referenced)));
+}
+
+TupleDesc runs_tuple_desc(FunctionCallInfo fcinfo) {
+	TupleDesc desc;
+	if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("function returning a record called in a context "
+		                                                               "that cannot accept it")));
+	return BlessTupleDesc(desc);
+}
+
+// Enabled policies the caller may run, children before parents. The C++
+// ordering runs over plain copies; no PostgreSQL call happens while the
+// vectors live.
+bool order_children_first(int count, char **names, int edge_count, const int *edges, int *order) noexcept {
+	try {
+		std::vector<std::string> policy_names(names, names + count);
+		std::vector<std::pair<std::size_t, std::size_t>> child_parent;
+		for (int e = 0; e < edge_count; e++)
+			child_parent.emplace_back(std::size_t(edges[2 * e]), std::size_t(edges[2 * e + 1]));
+		std::vector<std::size_t> sorted = plan::children_first(policy_names, child_parent);
+		for (std::size_t i = 0; i < sorted.size() && i < std::size_t(count); i++)
+			order[i] = int(sorted[i]);
+		return sorted.size() == std::size_t(count);
+	} catch (...) {
+		return false;
+	}
+}
+
+} // namespace
+
+} // namespace retention::prune
+
+using namespace retention::prune;
+
+RETENTION_FUNCTION(retention_run) {
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("policy must not be NULL")));
+	char *policy = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool dry_run = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	if (!dry_run)
+		refuse_in_transaction_block("retention.run()");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "retention: SPI_connect failed");
+	check_may_run(policy);
+	SPI_finish();
+
+	TupleDesc desc = runs_tuple_desc(fcinfo);
+	RunRequest result;
+	run_and_wait(policy, dry_run, false, true, &result);
+	if (result.outcome == RunOutcome::NotStarted)
+		raise_refusal(result);
+	if (strcmp(result.status, "failed") == 0)
+		ereport(ERROR, (errcode(MAKE_SQLSTATE(result.sqlstate[0], result.sqlstate[1], result.sqlstate[2],
+		                                      result.sqlstate[3], result.sqlstate[4])),
+		                errmsg("retention run %lld of policy \"%s\" failed: %s", (long long)result.run_id, policy,
+		                       result.error),
+		                result.error_detail[0] ? errdetail("%s", result.error_detail) : 0,
+		                errcontext("%llu rows were pruned in %llu committed batches before the failure; they stay "
+		                           "pruned, see retention.runs",
+		                           (unsigned long long)pg_atomic_read_u64(&result.rows_pruned),
+		                           (unsigned long long)pg_atomic_read_u64(&result.batches))));
+	notice_outcome(result);
+	PG_RETURN_DATUM(HeapTupleGetDatum(run_row(desc, result)));
+}
+
+RETENTION_FUNCTION(retention_run_all) {
+	bool dry_run = !PG_ARGISNULL(0) && PG_GETARG_BOOL(0);
+	if (!dry_run)
+		refuse_in_transaction_block("retention.run_all()");
+	InitMaterializedSRF(fcinfo, 0);
+	auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+
+	// The policies to run, as the caller sees them, and which of their tables
+	// reference which.
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "retention: SPI_connect failed");
+	retention::border::spi_run("SELECT name FROM retention.policies WHERE enabled AND pg_has_role(owner, 'MEMBER') ORDER BY name",
+	                0, nullptr, nullptr, nullptr, SPI_OK_SELECT, true);
+	int count = int(SPI_processed);
+	MemoryContext outer = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	char **names = static_cast<char **>(palloc0(sizeof(char *) * Max(count, 1)));
+	MemoryContextSwitchTo(outer);
+	for (int i = 0; i < count; i++)
+		names[i] = MemoryContextStrdup(rsinfo->econtext->ecxt_per_query_memory,
+		                               SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	retention::border::spi_run("SELECT DISTINCT child.name, parent.name "
+	                "FROM retention.policies child "
+	                "JOIN pg_catalog.pg_constraint c ON c.contype = 'f' AND c.conrelid = child.relation "
+	                "JOIN retention.policies parent ON parent.relation = c.confrelid "
+	                "WHERE child.enabled AND parent.enabled AND child.name <> parent.name",
+	                0, nullptr, nullptr, nullptr, SPI_OK_SELECT, true);
+	int edge_count = 0;
+	int *edges = static_cast<int *>(palloc(sizeof(int) * 2 * Max(int(SPI_processed), 1)));
+	for (uint64 row = 0; row < SPI_processed; row++) {
+		char *child = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1);
+		char *parent = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 2);
+		int child_index = -1, parent_index = -1;
+		for (int i = 0; i < count; i++) {
+			if (strcmp(names[i], child) == 0)
+				child_index = i;
+			if (strcmp(names[i], parent) == 0)
+				parent_index = i;
+		}
+		if (child_index >= 0 && parent_index >= 0) {
+			edges[2 * edge_count] = child_index;
+			edges[2 * edge_count + 1] = parent_index;
+			edge_count++;
+		}
+	}
+	SPI_finish();
+
+	int *order = static_cast<int *>(palloc(sizeof(int) * Max(count, 1)));
+	if (!order_children_first(count, names, edge_count, edges, order))
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory ordering retention policies")));
+
+	for (int i = 0; i < count; i++) {
+		const char *policy = names[order[i]];
+		RunRequest result;
+		run_and_wait(policy, dry_run, false, false, &result);
+		if (result.outcome == RunOutcome::NotStarted) {
+			ereport(WARNING, (errmsg("retention: %s: not run: %s", policy, result.error)));
+			continue;
+		}
+		if (strcmp(result.status, "failed") == 0)
+			ereport(WARNING, (errmsg("retention: %s: run %lld failed: %s", policy, (long long)result.run_id,
+			                         result.error)));
+		else
+			notice_outcome(result);
+		HeapTuple tuple = run_row(rsinfo->setDesc, result);
+		tuplestore_puttuple(rsinfo->setResult, tuple);
+	}
+	return Datum(0);
+}

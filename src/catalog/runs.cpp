@@ -1,0 +1,66 @@
+#include "catalog/runs.hpp"
+#include "border/spi.hpp"
+
+namespace retention::catalog {
+
+using border::spi_first_value;
+using border::spi_run;
+
+int64 insert_run(const RunStart &start, TimestampTz *started_at) {
+	Oid types[7] = {TEXTOID, TEXTOID, BOOLOID, REGROLEOID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
+	Datum values[7] = {CStringGetTextDatum(start.policy), CStringGetTextDatum(start.scheduled ? "schedule" : "manual"),
+	                   BoolGetDatum(start.dry_run), ObjectIdGetDatum(start.owner), CStringGetTextDatum(start.relation),
+	                   TimestampTzGetDatum(start.cutoff), CStringGetTextDatum("running")};
+	char nulls[8] = "       ";
+	if (!start.has_cutoff)
+		nulls[5] = 'n';
+	spi_run("INSERT INTO retention.runs (policy, triggered_by, dry_run, owner, relation, cutoff, status) "
+	        "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, started_at",
+	        7, types, values, nulls, SPI_OK_INSERT_RETURNING);
+	bool isnull;
+	int64 id = DatumGetInt64(spi_first_value(&isnull));
+	*started_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	return id;
+}
+
+void add_batch(int64 run_id, int64 rows) {
+	Oid types[2] = {INT8OID, INT8OID};
+	Datum values[2] = {Int64GetDatum(run_id), Int64GetDatum(rows)};
+	spi_run("UPDATE retention.runs SET rows_pruned = rows_pruned + $2, batches = batches + 1 WHERE id = $1", 2,
+	        types, values, nullptr, SPI_OK_UPDATE);
+}
+
+TimestampTz finish_run(int64 run_id, const RunEnd &end) {
+	Oid types[8] = {INT8OID, TEXTOID, INT8OID, INT4OID, INT4OID, INT8OID, TEXTOID, TEXTOID};
+	Datum values[8] = {Int64GetDatum(run_id),
+	                   CStringGetTextDatum(end.status),
+	                   Int64GetDatum(end.rows_pruned),
+	                   Int32GetDatum(int32(end.batches)),
+	                   Int32GetDatum(end.partitions_dropped),
+	                   Int64GetDatum(end.rows_kept_referenced),
+	                   end.error ? CStringGetTextDatum(end.error) : Datum(0),
+	                   end.sqlstate ? CStringGetTextDatum(end.sqlstate) : Datum(0)};
+	char nulls[9] = "        ";
+	if (!end.error)
+		nulls[6] = 'n';
+	if (!end.sqlstate)
+		nulls[7] = 'n';
+	spi_run("UPDATE retention.runs SET status = $2, rows_pruned = $3, batches = $4, partitions_dropped = $5, "
+	        "rows_kept_referenced = $6, error = $7, sqlstate = $8, finished_at = clock_timestamp() "
+	        "WHERE id = $1 RETURNING finished_at",
+	        8, types, values, nulls, SPI_OK_UPDATE_RETURNING);
+	bool isnull;
+	return DatumGetTimestampTz(spi_first_value(&isnull));
+}
+
+uint64 settle_abandoned_runs(const char *policy) {
+	Oid types[1] = {TEXTOID};
+	Datum values[1] = {CStringGetTextDatum(policy)};
+	return spi_run("UPDATE retention.runs SET status = 'failed', finished_at = clock_timestamp(), "
+	               "error = 'the run ended without completing its record (the server or its worker stopped "
+	               "abruptly); its committed batches are counted' "
+	               "WHERE policy = $1 AND status = 'running'",
+	               1, types, values, nullptr, SPI_OK_UPDATE);
+}
+
+} // namespace retention::catalog

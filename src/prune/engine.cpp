@@ -1,0 +1,452 @@
+// The run worker: one dynamic background worker per run. It carries out the
+// run in its own transactions, one per batch, so a run commits as it goes
+// whoever asked for it (a plain SELECT, pg_cron, the scheduler), and writes
+// the run's audit row.
+//
+// This file holds no C++ objects with destructors: PostgreSQL errors are
+// caught with PG_TRY around each transaction.
+#include "prune/plan/cutoff.hpp"
+#include "prune/policy_target.hpp"
+#include "prune/run_request.hpp"
+#include "border/spi.hpp"
+#include "catalog/runs.hpp"
+
+#include "border/pg.hpp"
+
+extern "C" PGDLLEXPORT void retention_run_main(Datum);
+
+namespace retention::prune {
+
+namespace {
+
+volatile sig_atomic_t stop_requested = false;
+
+// SIGTERM (the requester cancelled, or the server shuts down): finish the
+// batch in flight, then stop.
+void handle_sigterm(SIGNAL_ARGS) {
+	int saved_errno = errno;
+	stop_requested = true;
+	SetLatch(MyLatch);
+	errno = saved_errno;
+}
+
+// A failed batch with one of these errors is retried a few times: each is
+// about timing, and the next attempt sees a different moment.
+bool is_retryable(int sqlerrcode) {
+	return sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
+	       sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE || sqlerrcode == ERRCODE_FOREIGN_KEY_VIOLATION;
+}
+constexpr int batch_attempts = 4;
+
+// The run lock: a session-level advisory lock per policy, shown in pg_locks
+// as locktype 'advisory', classid run_lock_class, objid hash of the name.
+constexpr uint32 run_lock_class = 0x52455445; // "RETE"
+
+struct RunState {
+	RunRequest *request;
+	MemoryContext context;
+	PolicyTarget *target;
+	LOCKTAG lock;
+	bool locked;
+	int64 run_id;
+	TimestampTz started_at;
+	bool has_cutoff;
+	TimestampTz cutoff;
+	Datum cutoff_value;
+	Oid cutoff_type;
+	int64 rows;
+	int64 batches;
+	int64 kept_referenced;
+	const char *status;
+	ErrorData *error;
+
+	// The batch being run.
+	LeafTarget *leaf;
+	Datum lower_key;
+	BlockNumber range_start, range_end;
+	int64 batch_rows;
+	bool batch_has_max;
+	Datum batch_max;
+};
+
+bool stop_wanted(RunState *state) {
+	return stop_requested || pg_atomic_read_u32(&state->request->cancel_requested) != 0;
+}
+
+// Runs body in a transaction of its own. On error, the transaction is
+// aborted (which also restores the user and the settings body changed) and
+// the error is kept in *error.
+bool in_transaction(void (*body)(RunState *), RunState *state, ErrorData **error) {
+	volatile bool committed = false;
+	PG_TRY();
+	{
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "retention: SPI_connect failed");
+		body(state);
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		committed = true;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(state->context);
+		*error = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(state->context);
+	return committed;
+}
+
+void refuse(RunState *state, int sqlerrcode, const char *message) {
+	ErrorData *error = static_cast<ErrorData *>(palloc0(sizeof(ErrorData)));
+	error->sqlerrcode = sqlerrcode;
+	error->message = pstrdup(message);
+	state->error = error;
+}
+
+void start_run(RunState *state) {
+	RunRequest *request = state->request;
+	pgstat_report_activity(STATE_RUNNING, psprintf("retention: starting run of %s", request->policy));
+	state->target = load_policy(request->policy, state->context);
+	if (!state->target) {
+		refuse(state, ERRCODE_UNDEFINED_OBJECT, psprintf("retention policy \"%s\" does not exist", request->policy));
+		return;
+	}
+	PolicyTarget *target = state->target;
+
+	if (!request->dry_run) {
+		uint32 name_hash =
+		    DatumGetUInt32(hash_any(reinterpret_cast<const unsigned char *>(target->name), int(strlen(target->name))));
+		SET_LOCKTAG_ADVISORY(state->lock, MyDatabaseId, run_lock_class, name_hash, 2);
+		if (LockAcquire(&state->lock, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL) {
+			Oid types[3] = {OIDOID, OIDOID, OIDOID};
+			Datum values[3] = {ObjectIdGetDatum(MyDatabaseId), ObjectIdGetDatum(run_lock_class),
+			                   ObjectIdGetDatum(name_hash)};
+			border::spi_run("SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND database = $1 "
+			                "AND classid = $2 AND objid = $3 AND objsubid = 2 AND granted",
+			                3, types, values, nullptr, SPI_OK_SELECT, true);
+			bool isnull;
+			Datum holder = border::spi_first_value(&isnull);
+			refuse(state, ERRCODE_LOCK_NOT_AVAILABLE,
+			       isnull ? psprintf("retention policy \"%s\" is already running", target->name)
+			              : psprintf("retention policy \"%s\" is already running (pid %d)", target->name,
+			                         DatumGetInt32(holder)));
+			return;
+		}
+		state->locked = true;
+		(void)catalog::settle_abandoned_runs(target->name);
+	}
+
+	state->has_cutoff = !target->keep_forever;
+	if (state->has_cutoff)
+		state->cutoff = DatumGetTimestampTz(DirectFunctionCall2(
+		    timestamptz_mi_interval, TimestampTzGetDatum(GetCurrentTimestamp()), IntervalPGetDatum(&target->retain)));
+
+	catalog::RunStart start{target->name,  request->scheduled, request->dry_run, target->owner,
+	                        target->relation_name, state->has_cutoff, state->cutoff};
+	state->run_id = catalog::insert_run(start, &state->started_at);
+}
+
+void plan_run(RunState *state) {
+	RunIdentity identity = enter_run_identity(state->target);
+	plan_policy(state->target, state->context);
+	leave_run_identity(identity);
+	state->cutoff_value = cutoff_parameter(state->target, state->cutoff, &state->cutoff_type);
+}
+
+int64 sum_counts(RunState *state, bool kept_referenced) {
+	int64 total = 0;
+	for (int i = 0; i < state->target->nleaves; i++) {
+		const char *sql = kept_referenced ? state->target->leaves[i].count_kept_referenced
+		                                  : state->target->leaves[i].count_expired;
+		if (!sql)
+			continue;
+		Oid types[1] = {state->cutoff_type};
+		Datum values[1] = {state->cutoff_value};
+		border::spi_run(sql, 1, types, values, nullptr, SPI_OK_SELECT, true);
+		bool isnull;
+		total += DatumGetInt64(border::spi_first_value(&isnull));
+	}
+	return total;
+}
+
+void count_run(RunState *state) {
+	RunIdentity identity = enter_run_identity(state->target);
+	state->rows = sum_counts(state, false);
+	leave_run_identity(identity);
+}
+
+void count_kept_referenced(RunState *state) {
+	RunIdentity identity = enter_run_identity(state->target);
+	state->kept_referenced = sum_counts(state, true);
+	leave_run_identity(identity);
+}
+
+// Reads (count, max key) of a batch statement.
+void read_batch_result(RunState *state) {
+	bool isnull;
+	state->batch_rows = DatumGetInt64(border::spi_first_value(&isnull));
+	Datum max_key = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	state->batch_has_max = !isnull;
+	if (isnull)
+		return;
+	switch (SPI_gettypeid(SPI_tuptable->tupdesc, 2)) {
+	case INT2OID:
+		state->batch_max = Int64GetDatum(DatumGetInt16(max_key));
+		break;
+	case INT4OID:
+		state->batch_max = Int64GetDatum(DatumGetInt32(max_key));
+		break;
+	default: // int8, timestamp, timestamptz, date: passed by value
+		state->batch_max = max_key;
+	}
+}
+
+void count_batch(RunState *state) {
+	if (state->batch_rows > 0)
+		catalog::add_batch(state->run_id, state->batch_rows);
+}
+
+void delete_batch_by_key(RunState *state) {
+	RunIdentity identity = enter_run_identity(state->target);
+	Oid types[3] = {state->cutoff_type, state->target->key_type, INT4OID};
+	Datum values[3] = {state->cutoff_value, state->lower_key, Int32GetDatum(state->target->batch_size)};
+	border::spi_run(state->leaf->delete_by_key, 3, types, values, nullptr, SPI_OK_SELECT);
+	read_batch_result(state);
+	leave_run_identity(identity);
+	count_batch(state);
+}
+
+void delete_batch_by_blocks(RunState *state) {
+	RunIdentity identity = enter_run_identity(state->target);
+	ItemPointerData first, end;
+	ItemPointerSet(&first, state->range_start, 0);
+	ItemPointerSet(&end, state->range_end, 0);
+	Oid types[4] = {state->cutoff_type, TIDOID, TIDOID, INT4OID};
+	Datum values[4] = {state->cutoff_value, PointerGetDatum(&first), PointerGetDatum(&end),
+	                   Int32GetDatum(state->target->batch_size)};
+	border::spi_run(state->leaf->delete_by_blocks, 4, types, values, nullptr, SPI_OK_SELECT);
+	read_batch_result(state);
+	leave_run_identity(identity);
+	count_batch(state);
+}
+
+void finish_record(RunState *state) {
+	catalog::RunEnd end{state->status,
+	                    state->rows,
+	                    state->batches,
+	                    0,
+	                    state->kept_referenced,
+	                    state->error ? state->error->message : nullptr,
+	                    state->error ? unpack_sql_state(state->error->sqlerrcode) : nullptr};
+	state->request->finished_at = catalog::finish_run(state->run_id, end);
+}
+
+void sleep_between_batches(RunState *state) {
+	int64 delay_ms = state->target->batch_delay_usecs / 1000;
+	if (delay_ms <= 0 || stop_wanted(state))
+		return;
+	(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, long(Min(delay_ms, int64(INT_MAX))),
+	                PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+}
+
+// Runs one batch (body), retrying timing errors. False: the run failed.
+bool run_batch(RunState *state, void (*body)(RunState *)) {
+	for (int attempt = 1;; attempt++) {
+		ErrorData *error = nullptr;
+		pgstat_report_activity(STATE_RUNNING, psprintf("retention: %s: batch %lld of %s", state->target->name,
+		                                                 (long long)state->batches + 1, state->leaf->name));
+		if (in_transaction(body, state, &error)) {
+			if (state->batch_rows > 0) {
+				state->rows += state->batch_rows;
+				state->batches++;
+				pg_atomic_write_u64(&state->request->rows_pruned, uint64(state->rows));
+				pg_atomic_write_u64(&state->request->batches, uint64(state->batches));
+			}
+			return true;
+		}
+		if (!is_retryable(error->sqlerrcode) || attempt >= batch_attempts || stop_wanted(state)) {
+			state->error = error;
+			return false;
+		}
+		ereport(LOG, (errmsg("retention: %s: batch failed (%s), retrying", state->target->name, error->message)));
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 250L * attempt, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+// Why the batch loop stops before the expired rows are gone, if it does.
+bool should_stop(RunState *state) {
+	if (stop_wanted(state)) {
+		state->status = "cancelled";
+		return true;
+	}
+	if (state->target->max_runtime_usecs > 0 &&
+	    GetCurrentTimestamp() - state->started_at >= state->target->max_runtime_usecs) {
+		state->status = "partial";
+		return true;
+	}
+	return false;
+}
+
+// Through an index on the time column, oldest first; each batch starts where
+// the last one ended, so no batch walks over what earlier ones deleted.
+bool prune_by_key(RunState *state) {
+	state->lower_key = lowest_key(state->target);
+	for (;;) {
+		if (should_stop(state))
+			return false;
+		if (!run_batch(state, delete_batch_by_key))
+			return false;
+		if (state->batch_rows < state->target->batch_size || !state->batch_has_max)
+			return true;
+		state->lower_key = state->batch_max;
+		sleep_between_batches(state);
+	}
+}
+
+// Without such an index: walk the heap once, in ranges of blocks sized to
+// hold about one batch of expired rows each.
+bool prune_by_blocks(RunState *state) {
+	LeafTarget *leaf = state->leaf;
+	constexpr uint32 max_range = 1u << 17;
+	uint32 range = 64;
+	if (leaf->tuples > 0 && leaf->blocks > 0) {
+		double rows_per_block = leaf->tuples / leaf->blocks;
+		range = uint32(Max(1.0, Min(double(max_range), state->target->batch_size / Max(rows_per_block, 1.0))));
+	}
+	int64 found_in_range = 0;
+	BlockNumber next = 0;
+	while (next < leaf->blocks) {
+		if (should_stop(state))
+			return false;
+		state->range_start = next;
+		state->range_end = next + Min(BlockNumber(range), leaf->blocks - next);
+		if (!run_batch(state, delete_batch_by_blocks))
+			return false;
+		found_in_range += state->batch_rows;
+		if (state->batch_rows < state->target->batch_size) {
+			range = plan::next_block_range(range, found_in_range, state->target->batch_size, 1, max_range);
+			next = state->range_end;
+			found_in_range = 0;
+		}
+		if (state->batch_rows > 0)
+			sleep_between_batches(state);
+	}
+	return true;
+}
+
+void execute_run(RunRequest *request) {
+	RunState state{};
+	state.request = request;
+	state.context = AllocSetContextCreate(TopMemoryContext, "retention run", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(state.context);
+	state.status = "succeeded";
+
+	ErrorData *error = nullptr;
+	if (!in_transaction(start_run, &state, &error)) {
+		state.error = error;
+		state.run_id = 0; // its row was rolled back with the transaction
+	}
+	if (state.run_id == 0) {
+		// Refused before a run row existed: nothing ran.
+		request->outcome = RunOutcome::NotStarted;
+		if (state.error) {
+			strlcpy(request->error, state.error->message ? state.error->message : "", sizeof(request->error));
+			strlcpy(request->sqlstate, unpack_sql_state(state.error->sqlerrcode), sizeof(request->sqlstate));
+		}
+		if (state.locked)
+			LockRelease(&state.lock, ExclusiveLock, true);
+		return;
+	}
+
+	PolicyTarget *target = state.target;
+	if (state.has_cutoff) {
+		if (!in_transaction(plan_run, &state, &error)) {
+			state.error = error;
+		} else if (request->dry_run) {
+			if (!in_transaction(count_run, &state, &error))
+				state.error = error;
+		} else {
+			for (int i = 0; i < target->nleaves && !state.error && strcmp(state.status, "succeeded") == 0; i++) {
+				state.leaf = &target->leaves[i];
+				(void)(state.leaf->by_key ? prune_by_key(&state) : prune_by_blocks(&state));
+			}
+		}
+		bool any_guard = false;
+		for (int i = 0; i < target->nleaves; i++)
+			any_guard = any_guard || target->leaves[i].count_kept_referenced != nullptr;
+		if (any_guard && !state.error && !stop_wanted(&state) && !in_transaction(count_kept_referenced, &state, &error))
+			ereport(LOG, (errmsg("retention: %s: could not count rows kept for references: %s", target->name,
+			                     error->message)));
+	}
+	if (state.error)
+		state.status = "failed";
+
+	if (!in_transaction(finish_record, &state, &error))
+		ereport(WARNING, (errmsg("retention: could not complete run %lld of policy \"%s\": %s",
+		                         (long long)state.run_id, target->name, error->message)));
+	if (state.locked)
+		LockRelease(&state.lock, ExclusiveLock, true);
+
+	ereport(LOG, (errmsg("retention: %s: run %lld %s: %lld rows %s in %lld batches", target->name,
+	                     (long long)state.run_id, state.status, (long long)state.rows,
+	                     request->dry_run ? "would be pruned" : "pruned", (long long)state.batches)));
+
+	request->run_id = state.run_id;
+	request->started_at = state.started_at;
+	request->has_cutoff = state.has_cutoff;
+	request->cutoff = state.cutoff;
+	request->rows_kept_referenced = state.kept_referenced;
+	request->owner = target->owner;
+	request->worker_pid = MyProcPid;
+	strlcpy(request->relation, target->relation_name, sizeof(request->relation));
+	strlcpy(request->status, state.status, sizeof(request->status));
+	pg_atomic_write_u64(&request->rows_pruned, uint64(state.rows));
+	pg_atomic_write_u64(&request->batches, uint64(state.batches));
+	if (state.error) {
+		strlcpy(request->error, state.error->message ? state.error->message : "", sizeof(request->error));
+		strlcpy(request->error_detail, state.error->detail ? state.error->detail : "", sizeof(request->error_detail));
+		strlcpy(request->error_hint, state.error->hint ? state.error->hint : "", sizeof(request->error_hint));
+		strlcpy(request->sqlstate, unpack_sql_state(state.error->sqlerrcode), sizeof(request->sqlstate));
+	}
+	pg_write_barrier();
+	request->outcome = RunOutcome::Finished;
+}
+
+} // namespace
+
+void init_request(RunRequest *request, const char *policy, bool dry_run, bool scheduled) {
+	memset(request, 0, sizeof(RunRequest));
+	request->database = MyDatabaseId;
+	request->requested_by = GetUserId();
+	request->dry_run = dry_run;
+	request->scheduled = scheduled;
+	strlcpy(request->policy, policy, sizeof(request->policy));
+	pg_atomic_init_u32(&request->cancel_requested, 0);
+	pg_atomic_init_u64(&request->rows_pruned, 0);
+	pg_atomic_init_u64(&request->batches, 0);
+	request->outcome = RunOutcome::NotStarted;
+}
+
+} // namespace retention::prune
+
+void retention_run_main(Datum argument) {
+	pqsignal(SIGTERM, retention::prune::handle_sigterm);
+	BackgroundWorkerUnblockSignals();
+
+	dsm_segment *segment = dsm_attach(DatumGetUInt32(argument));
+	if (!segment)
+		return; // the requester is gone before the run began: nothing to do
+	auto *request = static_cast<retention::prune::RunRequest *>(dsm_segment_address(segment));
+	BackgroundWorkerInitializeConnectionByOid(request->database, BOOTSTRAP_SUPERUSERID, 0);
+	pgstat_report_appname("retention run");
+	retention::prune::execute_run(request);
+	dsm_detach(segment);
+}

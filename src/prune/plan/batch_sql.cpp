@@ -1,0 +1,124 @@
+#include "prune/plan/batch_sql.hpp"
+
+#include <cstddef>
+
+namespace retention::prune::plan {
+
+namespace {
+
+// The referencing table always gets this alias, so its own name can never
+// shadow the pruned table's name inside the subquery (self-references, or a
+// same-named table in another schema).
+constexpr const char *kRefAlias = "retention_ref";
+
+std::string join(const std::vector<std::string> &parts, const char *separator)
+{
+	std::string out;
+	for (std::size_t i = 0; i < parts.size(); ++i) {
+		if (i > 0)
+			out += separator;
+		out += parts[i];
+	}
+	return out;
+}
+
+// SELECT 1 FROM <referencing> retention_ref WHERE retention_ref.<rc> = <T>.<c> AND ...
+std::string referencing_rows(const PruneTarget &target, const ReferenceGuard &guard)
+{
+	std::string sql = "SELECT 1 FROM " + guard.referencing_table + " " + kRefAlias;
+	// A guard without key columns has nothing to match on; leaving the
+	// subquery unrestricted keeps rows whenever the referencing table has
+	// any, which errs on the side of keeping data.
+	for (std::size_t i = 0; i < guard.keys.size(); ++i) {
+		sql += i == 0 ? " WHERE " : " AND ";
+		sql += std::string(kRefAlias) + "." + guard.keys[i].first + " = " + target.table + "." + guard.keys[i].second;
+	}
+	return sql;
+}
+
+// time_column < $1 [AND (filter)]: the part every statement starts with.
+// The filter is always parenthesized, so whatever it contains it can only
+// narrow the time condition, never widen it.
+std::string time_and_filter(const PruneTarget &target)
+{
+	std::string sql = target.time_column + " < $1";
+	if (!target.filter.empty())
+		sql += " AND (" + target.filter + ")";
+	return sql;
+}
+
+// The DELETE of the batch CTE's rows, the optional archive copy, and the
+// result row; shared by the key walk and the block walk.
+std::string delete_batch(const PruneTarget &target, const std::string &batch_query)
+{
+	const std::string condition = expired_condition(target);
+	// With an archive the copy needs every column; otherwise only the time
+	// column is needed for the result row.
+	const std::string returning = target.archive ? target.table + ".*" : target.time_column;
+
+	std::string sql = "WITH batch AS (\n" + batch_query +
+	                  "\n), pruned AS (\n"
+	                  "  DELETE FROM ONLY " +
+	                  target.table +
+	                  "\n"
+	                  "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND " +
+	                  condition +
+	                  "\n"
+	                  "  RETURNING " +
+	                  returning + "\n)";
+	if (target.archive) {
+		const std::string columns = join(target.archive->columns, ", ");
+		sql += ", archived AS (\n  INSERT INTO " + target.archive->table + " (" + columns + ")\n  SELECT " + columns +
+		       " FROM pruned\n)";
+	}
+	sql += "\nSELECT count(*)::bigint, max(" + target.time_column + ") FROM pruned";
+	return sql;
+}
+
+} // namespace
+
+std::string expired_condition(const PruneTarget &target)
+{
+	std::string sql = time_and_filter(target);
+	for (const ReferenceGuard &guard : target.guards)
+		sql += " AND NOT EXISTS (" + referencing_rows(target, guard) + ")";
+	return sql;
+}
+
+std::string delete_batch_by_key(const PruneTarget &target)
+{
+	// ORDER BY the time column with a lower bound lets an index on it serve
+	// both the range and the order, and keeps each batch off already-walked rows.
+	const std::string batch = "  SELECT ctid FROM ONLY " + target.table + "\n  WHERE " + expired_condition(target) +
+	                          " AND " + target.time_column + " >= $2\n  ORDER BY " + target.time_column +
+	                          "\n  LIMIT $3\n  FOR UPDATE SKIP LOCKED";
+	return delete_batch(target, batch);
+}
+
+std::string delete_batch_by_blocks(const PruneTarget &target)
+{
+	// No ORDER BY: the TID range scan returns rows in physical order already,
+	// and sorting would force reading the whole range before the LIMIT applies.
+	const std::string batch = "  SELECT ctid FROM ONLY " + target.table + "\n  WHERE ctid >= $2 AND ctid < $3 AND " +
+	                          expired_condition(target) + "\n  LIMIT $4\n  FOR UPDATE SKIP LOCKED";
+	return delete_batch(target, batch);
+}
+
+std::string count_expired(const PruneTarget &target)
+{
+	return "SELECT count(*)::bigint FROM ONLY " + target.table + " WHERE " + expired_condition(target);
+}
+
+std::string count_kept_referenced(const PruneTarget &target)
+{
+	if (target.guards.empty())
+		return "SELECT 0::bigint";
+	std::vector<std::string> referenced;
+	referenced.reserve(target.guards.size());
+	for (const ReferenceGuard &guard : target.guards)
+		referenced.push_back("EXISTS (" + referencing_rows(target, guard) + ")");
+	return "SELECT count(*)::bigint FROM ONLY " + target.table + " WHERE " + time_and_filter(target) + " AND (" +
+	       join(referenced, " OR ") + ")";
+}
+
+} // namespace retention::prune::plan

@@ -1,0 +1,61 @@
+// SQL text of the prune engine's statements. Pure C++: identifiers arrive
+// already quoted by PostgreSQL (quote_identifier), the filter arrives as
+// PostgreSQL's own deparsed expression, and every value is a parameter.
+// This code only assembles text.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace retention::prune::plan {
+
+// A NO ACTION / RESTRICT foreign key that references the pruned table: rows
+// still referenced through it are kept (anti-join) until the references go.
+struct ReferenceGuard {
+	std::string referencing_table;                          // qualified and quoted: "s"."child"
+	std::vector<std::pair<std::string, std::string>> keys;  // (referencing column, referenced column), quoted
+};
+
+// Where deleted rows are copied in the same statement, column by column name.
+struct ArchiveTarget {
+	std::string table;                 // qualified and quoted
+	std::vector<std::string> columns;  // quoted: every column of the pruned table
+};
+
+struct PruneTarget {
+	std::string table;        // qualified and quoted: "public"."jobs"
+	std::string time_column;  // quoted
+	std::string filter;       // deparsed boolean expression, or empty; may use the table's name as qualifier
+	std::vector<ReferenceGuard> guards;
+	std::optional<ArchiveTarget> archive;
+};
+
+// Parameters of every statement: $1 is the cutoff, comparable with the time
+// column (the column's own type, timestamptz, or bigint for epochs).
+//
+// The expired-row condition, shared by all statements:
+//   time_column < $1 AND (filter) AND NOT EXISTS (rows referencing it) ...
+std::string expired_condition(const PruneTarget &target);
+
+// One batch through an index on the time column, oldest first, keyset-bounded
+// so batch N never rescans what batches 1..N-1 deleted:
+//   $2 lower bound (time_column >= $2; -infinity / INT64_MIN for the first batch), $3 row limit.
+// Rows locked by other sessions are skipped. The DELETE rechecks the whole
+// condition on the locked rows. Returns one row: (count bigint, max time_column).
+std::string delete_batch_by_key(const PruneTarget &target);
+
+// One batch within a range of heap blocks (a TID range scan):
+//   $2 first tid (inclusive), $3 end tid (exclusive), $4 row limit.
+// Same locking, recheck and result as delete_batch_by_key.
+std::string delete_batch_by_blocks(const PruneTarget &target);
+
+// Dry run: how many rows a real run would prune now. One row: (count bigint).
+std::string count_expired(const PruneTarget &target);
+
+// Expired rows kept because rows still reference them (only meaningful when
+// target.guards is not empty). One row: (count bigint).
+std::string count_kept_referenced(const PruneTarget &target);
+
+} // namespace retention::prune::plan

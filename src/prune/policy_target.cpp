@@ -1,0 +1,347 @@
+#include <string>
+
+#include "prune/plan/batch_sql.hpp"
+#include "prune/plan/cutoff.hpp"
+#include "prune/policy_target.hpp"
+#include "border/guard.hpp"
+#include "border/spi.hpp"
+#include "catalog/filter.hpp"
+
+#include "border/pg.hpp"
+
+namespace retention::prune {
+
+namespace {
+
+// Batches wait at most this long for a lock (a migration's, say) before
+// they give up and are retried; nothing queues behind a waiting batch for long.
+constexpr char batch_lock_timeout[] = "1s";
+
+int64 interval_usecs(const Interval *span) {
+	return span->time + int64(span->day) * USECS_PER_DAY + int64(span->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+const char *qualified_name(Oid relid) {
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+}
+
+Oid access_method_of(Oid relid) {
+	HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return InvalidOid;
+	Oid am = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relam;
+	ReleaseSysCache(tuple);
+	return am;
+}
+
+bool leads_btree_index_on(Relation rel, AttrNumber column) {
+	List *indexes = RelationGetIndexList(rel);
+	bool found = false;
+	ListCell *cell;
+	foreach (cell, indexes) {
+		Oid index_oid = lfirst_oid(cell);
+		HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index_oid));
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		auto *index = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
+		bool usable = index->indisvalid && index->indisready && index->indnkeyatts >= 1 &&
+		              index->indkey.values[0] == column && heap_attisnull(tuple, Anum_pg_index_indpred, nullptr) &&
+		              access_method_of(index_oid) == BTREE_AM_OID;
+		ReleaseSysCache(tuple);
+		if (usable) {
+			found = true;
+			break;
+		}
+	}
+	list_free(indexes);
+	return found;
+}
+
+// Inputs of the pure statement builder, as C strings owned by PostgreSQL.
+struct LeafSqlInputs {
+	const char *table;
+	const char *time_column;
+	const char *filter;  // deparsed, or nullptr
+	List *guard_tables;  // char *
+	List *guard_keys;    // List of (char *referencing, char *referenced) pairs, flattened
+	const char *archive_table;
+	List *archive_columns;  // char *
+};
+
+// The only C++ objects of planning live here; no PostgreSQL call in this
+// function can raise an error (copy_quietly never does), so nothing longjmps
+// across them.
+bool build_leaf_statements(const LeafSqlInputs &in, LeafTarget *leaf) noexcept {
+	try {
+		plan::PruneTarget target;
+		target.table = in.table;
+		target.time_column = in.time_column;
+		target.filter = in.filter ? in.filter : "";
+		for (int i = 0; i < list_length(in.guard_tables); i++) {
+			plan::ReferenceGuard guard;
+			guard.referencing_table = static_cast<const char *>(list_nth(in.guard_tables, i));
+			auto *keys = static_cast<List *>(list_nth(in.guard_keys, i));
+			for (int k = 0; k + 1 < list_length(keys); k += 2)
+				guard.keys.emplace_back(static_cast<const char *>(list_nth(keys, k)),
+				                        static_cast<const char *>(list_nth(keys, k + 1)));
+			target.guards.push_back(std::move(guard));
+		}
+		if (in.archive_table) {
+			plan::ArchiveTarget archive;
+			archive.table = in.archive_table;
+			for (int i = 0; i < list_length(in.archive_columns); i++)
+				archive.columns.emplace_back(static_cast<const char *>(list_nth(in.archive_columns, i)));
+			target.archive = std::move(archive);
+		}
+		leaf->delete_by_key = border::copy_quietly(plan::delete_batch_by_key(target).c_str());
+		leaf->delete_by_blocks = border::copy_quietly(plan::delete_batch_by_blocks(target).c_str());
+		leaf->count_expired = border::copy_quietly(plan::count_expired(target).c_str());
+		leaf->count_kept_referenced =
+		    target.guards.empty() ? nullptr : border::copy_quietly(plan::count_kept_referenced(target).c_str());
+		return leaf->delete_by_key && leaf->delete_by_blocks && leaf->count_expired &&
+		       (target.guards.empty() || leaf->count_kept_referenced);
+	} catch (...) {
+		return false;
+	}
+}
+
+// NO ACTION / RESTRICT foreign keys referencing relid: the rows they still
+// reference must be kept. A key of a partition is covered by its parent's.
+void find_reference_guards(Oid relid, List **tables, List **keys) {
+	Oid types[1] = {OIDOID};
+	Datum values[1] = {ObjectIdGetDatum(relid)};
+	border::spi_run(
+	    "SELECT quote_ident(n.nspname) || '.' || quote_ident(r.relname), "
+	    "       array(SELECT quote_ident(a.attname) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, i) "
+	    "             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.i), "
+	    "       array(SELECT quote_ident(a.attname) FROM unnest(c.confkey) WITH ORDINALITY k(attnum, i) "
+	    "             JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY k.i) "
+	    "FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
+	    "WHERE c.contype = 'f' AND c.confrelid = $1 AND c.confdeltype IN ('a', 'r') "
+	    "  AND NOT (r.relispartition AND c.conparentid <> 0) "
+	    "ORDER BY c.oid",
+	    1, types, values, nullptr, SPI_OK_SELECT, true);
+	for (uint64 row = 0; row < SPI_processed; row++) {
+		HeapTuple tuple = SPI_tuptable->vals[row];
+		TupleDesc desc = SPI_tuptable->tupdesc;
+		*tables = lappend(*tables, SPI_getvalue(tuple, desc, 1));
+		bool isnull;
+		ArrayType *referencing = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 2, &isnull));
+		ArrayType *referenced = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
+		Datum *from_columns, *to_columns;
+		int count_from, count_to;
+		deconstruct_array(referencing, TEXTOID, -1, false, TYPALIGN_INT, &from_columns, nullptr, &count_from);
+		deconstruct_array(referenced, TEXTOID, -1, false, TYPALIGN_INT, &to_columns, nullptr, &count_to);
+		List *pairs = NIL;
+		for (int k = 0; k < count_from && k < count_to; k++) {
+			pairs = lappend(pairs, TextDatumGetCString(from_columns[k]));
+			pairs = lappend(pairs, TextDatumGetCString(to_columns[k]));
+		}
+		*keys = lappend(*keys, pairs);
+	}
+}
+
+} // namespace
+
+const char *policy_search_path(Oid relid) {
+	return psprintf("pg_catalog, %s", quote_identifier(get_namespace_name(get_rel_namespace(relid))));
+}
+
+Oid run_role_for(Oid owner, Oid relid) {
+	HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return owner;
+	Oid table_owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return superuser_arg(owner) && !superuser_arg(table_owner) ? table_owner : owner;
+}
+
+PolicyTarget *load_policy(const char *name, MemoryContext context) {
+	Oid types[1] = {TEXTOID};
+	Datum values[1] = {CStringGetTextDatum(name)};
+	border::spi_run("SELECT name, relation::oid, time_column::text, owner::oid, retain, filter, batch_size, "
+	                "batch_delay, max_runtime, archive_to::oid, partitions, time_unit "
+	                "FROM retention.policies WHERE name = $1",
+	                1, types, values, nullptr, SPI_OK_SELECT, true);
+	if (SPI_processed == 0)
+		return nullptr;
+
+	HeapTuple tuple = SPI_tuptable->vals[0];
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	MemoryContext caller = MemoryContextSwitchTo(context);
+	auto *target = static_cast<PolicyTarget *>(palloc0(sizeof(PolicyTarget)));
+	bool isnull;
+	target->name = SPI_getvalue(tuple, desc, 1);
+	target->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
+	target->time_column = SPI_getvalue(tuple, desc, 3);
+	target->owner = DatumGetObjectId(SPI_getbinval(tuple, desc, 4, &isnull));
+	Datum retain = SPI_getbinval(tuple, desc, 5, &isnull);
+	target->keep_forever = isnull;
+	if (!isnull)
+		target->retain = *DatumGetIntervalP(retain);
+	target->filter = SPI_getvalue(tuple, desc, 6);
+	target->batch_size = DatumGetInt32(SPI_getbinval(tuple, desc, 7, &isnull));
+	target->batch_delay_usecs = interval_usecs(DatumGetIntervalP(SPI_getbinval(tuple, desc, 8, &isnull)));
+	Datum max_runtime = SPI_getbinval(tuple, desc, 9, &isnull);
+	target->max_runtime_usecs = isnull ? 0 : interval_usecs(DatumGetIntervalP(max_runtime));
+	Datum archive = SPI_getbinval(tuple, desc, 10, &isnull);
+	target->archive_relid = isnull ? InvalidOid : DatumGetObjectId(archive);
+	target->partitions_mode = SPI_getvalue(tuple, desc, 11);
+	const char *time_unit = SPI_getvalue(tuple, desc, 12);
+
+	bool exists = SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target->relid));
+	target->relation_name = exists ? qualified_name(target->relid) : psprintf("%u", target->relid);
+	target->run_role = run_role_for(target->owner, target->relid);
+	target->search_path = exists ? policy_search_path(target->relid) : "pg_catalog";
+	target->epoch_divisor = 0;
+	if (time_unit) {
+		auto unit = plan::parse_epoch_unit(time_unit);
+		target->epoch_divisor = !unit                                     ? 0
+		                        : *unit == plan::EpochUnit::Seconds      ? USECS_PER_SEC
+		                        : *unit == plan::EpochUnit::Milliseconds ? 1000
+		                                                                 : 1;
+	}
+	MemoryContextSwitchTo(caller);
+	return target;
+}
+
+RunIdentity enter_run_identity(const PolicyTarget *target) {
+	RunIdentity identity;
+	GetUserIdAndSecContext(&identity.saved_user, &identity.saved_context);
+	SetUserIdAndSecContext(target->run_role,
+	                       identity.saved_context | SECURITY_RESTRICTED_OPERATION | SECURITY_LOCAL_USERID_CHANGE);
+	identity.guc_level = NewGUCNestLevel();
+	(void)set_config_option("search_path", target->search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+	                        false);
+	(void)set_config_option("lock_timeout", batch_lock_timeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+	                        false);
+	ConstraintsSetStmt *all_immediate = makeNode(ConstraintsSetStmt);
+	all_immediate->constraints = NIL;
+	all_immediate->deferred = false;
+	AfterTriggerSetState(all_immediate);
+	return identity;
+}
+
+void leave_run_identity(const RunIdentity &identity) {
+	AtEOXact_GUC(true, identity.guc_level);
+	SetUserIdAndSecContext(identity.saved_user, identity.saved_context);
+}
+
+void plan_policy(PolicyTarget *target, MemoryContext context) {
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target->relid)))
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("the table of retention policy \"%s\" no longer exists", target->name)));
+	Relation rel = table_open(target->relid, AccessShareLock);
+	const char *relname = RelationGetRelationName(rel);
+
+	AttrNumber column = get_attnum(target->relid, target->time_column);
+	if (column <= 0)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+		                errmsg("time column \"%s\" of retention policy \"%s\" no longer exists in table \"%s\"",
+		                       target->time_column, target->name, relname)));
+	Oid type = getBaseType(get_atttype(target->relid, column));
+	if (type == TIMESTAMPTZOID || type == TIMESTAMPOID || type == DATEOID) {
+		target->kind = type == TIMESTAMPTZOID ? TimeKind::Timestamptz
+		               : type == TIMESTAMPOID ? TimeKind::Timestamp
+		                                      : TimeKind::Date;
+		target->key_type = type;
+	} else if ((type == INT2OID || type == INT4OID || type == INT8OID) && target->epoch_divisor > 0) {
+		target->kind = TimeKind::Epoch;
+		target->key_type = INT8OID;
+	} else {
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+		                errmsg("time column \"%s\" of retention policy \"%s\" has type %s, which does not fit the "
+		                       "policy",
+		                       target->time_column, target->name, format_type_be(type))));
+	}
+
+	const char *filter = nullptr;
+	if (target->filter) {
+		Node *expression = catalog::analyze_filter(rel, target->filter);
+		filter = deparse_expression(expression, deparse_context_for(relname, target->relid), true, false);
+	}
+
+	List *leaf_oids = NIL;
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE) {
+		ListCell *cell;
+		List *all = find_all_inheritors(target->relid, AccessShareLock, nullptr);
+		foreach (cell, all)
+			if (get_rel_relkind(lfirst_oid(cell)) == RELKIND_RELATION)
+				leaf_oids = lappend_oid(leaf_oids, lfirst_oid(cell));
+	} else {
+		leaf_oids = list_make1_oid(target->relid);
+	}
+
+	const char *archive_table = nullptr;
+	if (OidIsValid(target->archive_relid)) {
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target->archive_relid)))
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+			                errmsg("the archive table of retention policy \"%s\" no longer exists", target->name)));
+		archive_table = qualified_name(target->archive_relid);
+	}
+
+	MemoryContext caller = MemoryContextSwitchTo(context);
+	target->nleaves = list_length(leaf_oids);
+	target->leaves = static_cast<LeafTarget *>(palloc0(sizeof(LeafTarget) * Max(target->nleaves, 1)));
+	MemoryContextSwitchTo(caller);
+
+	for (int i = 0; i < target->nleaves; i++) {
+		Oid leaf_oid = list_nth_oid(leaf_oids, i);
+		Relation leaf_rel = leaf_oid == target->relid ? rel : table_open(leaf_oid, AccessShareLock);
+		LeafSqlInputs inputs{};
+		inputs.table = qualified_name(leaf_oid);
+		inputs.time_column = quote_identifier(target->time_column);
+		inputs.filter = filter;
+		find_reference_guards(leaf_oid, &inputs.guard_tables, &inputs.guard_keys);
+		if (archive_table) {
+			inputs.archive_table = archive_table;
+			TupleDesc desc = RelationGetDescr(leaf_rel);
+			for (int a = 0; a < desc->natts; a++)
+				if (!TupleDescAttr(desc, a)->attisdropped)
+					inputs.archive_columns =
+					    lappend(inputs.archive_columns, (void *)quote_identifier(NameStr(TupleDescAttr(desc, a)->attname)));
+		}
+
+		LeafTarget *leaf = &target->leaves[i];
+		AttrNumber leaf_column = get_attnum(leaf_oid, target->time_column);
+		caller = MemoryContextSwitchTo(context);
+		leaf->relid = leaf_oid;
+		leaf->name = pstrdup(inputs.table);
+		leaf->by_key = leads_btree_index_on(leaf_rel, leaf_column);
+		leaf->blocks = RelationGetNumberOfBlocks(leaf_rel);
+		leaf->tuples = leaf_rel->rd_rel->reltuples;
+		bool built = build_leaf_statements(inputs, leaf);
+		MemoryContextSwitchTo(caller);
+		if (!built)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory building retention statements")));
+		if (leaf_rel != rel)
+			table_close(leaf_rel, AccessShareLock);
+	}
+	table_close(rel, AccessShareLock);
+}
+
+Datum cutoff_parameter(const PolicyTarget *target, TimestampTz cutoff, Oid *type) {
+	if (target->kind != TimeKind::Epoch) {
+		*type = TIMESTAMPTZOID;
+		return TimestampTzGetDatum(cutoff);
+	}
+	*type = INT8OID;
+	constexpr int64 unix_epoch_offset = int64(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+	plan::EpochUnit unit = target->epoch_divisor == USECS_PER_SEC ? plan::EpochUnit::Seconds
+	                       : target->epoch_divisor == 1000        ? plan::EpochUnit::Milliseconds
+	                                                              : plan::EpochUnit::Microseconds;
+	return Int64GetDatum(plan::epoch_cutoff(cutoff + unix_epoch_offset, unit));
+}
+
+Datum lowest_key(const PolicyTarget *target) {
+	switch (target->kind) {
+	case TimeKind::Date:
+		return DateADTGetDatum(DATEVAL_NOBEGIN);
+	case TimeKind::Epoch:
+		return Int64GetDatum(PG_INT64_MIN);
+	default:
+		return TimestampGetDatum(DT_NOBEGIN);
+	}
+}
+
+} // namespace retention::prune

@@ -1,0 +1,89 @@
+// A policy as a run sees it: the policy row, the role the run acts as, the
+// cutoff, and per table to prune (the table itself, or each leaf partition)
+// the statements of its batches. Everything lives in the run's memory context.
+#pragma once
+
+#include "border/pg.hpp"
+
+namespace retention::prune {
+
+enum class TimeKind { Timestamptz, Timestamp, Date, Epoch };
+
+// One table a run deletes from.
+struct LeafTarget {
+	Oid relid;
+	const char *name;           // qualified, for messages
+	bool by_key;                // a btree index leads with the time column: keyset batches
+	BlockNumber blocks;         // heap size when the run started (block-range walk)
+	double tuples;              // planner estimate, sizes the first block range
+	const char *delete_by_key;  // statements, see src/prune/plan/batch_sql.hpp
+	const char *delete_by_blocks;
+	const char *count_expired;
+	const char *count_kept_referenced;  // nullptr: no foreign key references this table
+};
+
+struct PolicyTarget {
+	// The policy row.
+	const char *name;
+	Oid relid;
+	const char *relation_name;  // qualified, for the run row and messages
+	const char *time_column;
+	Oid owner;
+	bool keep_forever;          // retain IS NULL
+	Interval retain;
+	const char *filter;         // as written, or nullptr
+	int32 batch_size;
+	int64 batch_delay_usecs;
+	int64 max_runtime_usecs;    // 0: no limit
+	Oid archive_relid;
+	const char *partitions_mode;
+
+	// Derived.
+	Oid run_role;               // whose privileges the statements use
+	const char *search_path;    // pg_catalog and the table's schema
+	TimeKind kind;
+	Oid key_type;               // type of the time column (base type), or INT8OID for epochs
+	int64 epoch_divisor;        // for TimeKind::Epoch: 1, 1000, 1000000 microseconds per unit
+	int nleaves;
+	LeafTarget *leaves;
+};
+
+// Reads the policy row (as the session user, bypassing row-level security).
+// Returns nullptr when there is no such policy. Needs a transaction and SPI.
+PolicyTarget *load_policy(const char *name, MemoryContext context);
+
+// The role a run of this policy acts as: its owner, except that a
+// superuser-owned policy on an ordinary role's table acts as the table's
+// owner, as VACUUM does, so code the table owner controls (triggers,
+// functions in the filter) never runs as a superuser.
+Oid run_role_for(Oid owner, Oid relid);
+
+// Enters the run's identity for the statements of one transaction: the run
+// role in a security-restricted operation, its search_path, a short
+// lock_timeout, constraints checked immediately (so no deferred trigger runs
+// after the identity is left). Leave with leave_run_identity in the same
+// transaction; an error aborting the transaction restores everything.
+struct RunIdentity {
+	Oid saved_user;
+	int saved_context;
+	int guc_level;
+};
+RunIdentity enter_run_identity(const PolicyTarget *target);
+void leave_run_identity(const RunIdentity &identity);
+
+// Resolves tables, indexes, foreign keys, the archive and the filter, and
+// builds every statement. Must run inside enter_run_identity (the filter is
+// analyzed with the run's privileges and search_path). Raises an error with a
+// clear message when the policy no longer fits its table.
+void plan_policy(PolicyTarget *target, MemoryContext context);
+
+// The cutoff parameter ($1) for a cutoff instant, and the lowest possible
+// key ($2 of the first keyset batch), typed for target->key_type.
+Datum cutoff_parameter(const PolicyTarget *target, TimestampTz cutoff, Oid *type);
+Datum lowest_key(const PolicyTarget *target);
+
+// The policy's search_path for parsing its filter: also used when the
+// policy is validated, so validation and runs read the filter alike.
+const char *policy_search_path(Oid relid);
+
+} // namespace retention::prune

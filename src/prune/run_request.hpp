@@ -1,0 +1,61 @@
+// What a backend that asks for a run (retention.run(), run_all(), the
+// scheduler) and the run worker that carries it out share: one dynamic
+// shared memory segment per run.
+#pragma once
+
+#include "border/pg.hpp"
+
+namespace retention::prune {
+
+// Policy names are at most this long (checked when a policy is written).
+constexpr int policy_name_max = 255;
+
+enum class RunOutcome : uint32 {
+	NotStarted = 0,  // the worker has not reached the run yet, or refused it
+	Finished = 1,    // the run row was completed; the fields below are final
+};
+
+struct RunRequest {
+	// Set by the requester before the worker starts.
+	Oid database;
+	Oid requested_by;                     // the role that asked (logged in the run's application_name)
+	bool dry_run;
+	bool scheduled;                       // triggered_by = 'schedule'
+	char policy[policy_name_max + 1];
+
+	// Set by the requester at any time: stop after the batch in flight.
+	pg_atomic_uint32 cancel_requested;
+
+	// Progress, written by the worker as batches commit.
+	pg_atomic_uint64 rows_pruned;
+	pg_atomic_uint64 batches;
+
+	// Written by the worker; read by the requester once the worker has exited.
+	RunOutcome outcome;
+	int64 run_id;
+	TimestampTz started_at;
+	TimestampTz finished_at;
+	TimestampTz cutoff;
+	bool has_cutoff;
+	int32 partitions_dropped;
+	int64 rows_kept_referenced;
+	Oid owner;                            // the policy's owner
+	int32 worker_pid;
+	char relation[2 * NAMEDATALEN + 8];   // qualified table name when the run started
+	char status[16];                      // 'succeeded', 'failed', 'cancelled', 'partial'
+	char sqlstate[6];                     // empty when none
+	char error[1024];                     // empty when none
+	char error_detail[1024];
+	char error_hint[256];
+};
+
+// Initializes a request in freshly allocated shared memory.
+void init_request(RunRequest *request, const char *policy, bool dry_run, bool scheduled);
+
+// Starts a run worker for request's policy in this database and waits for
+// it, relaying progress as NOTICEs when notices is true. A cancel or
+// termination of the waiting backend asks the worker to stop after the batch
+// in flight. Fills *result with the worker's final report.
+void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices, RunRequest *result);
+
+} // namespace retention::prune

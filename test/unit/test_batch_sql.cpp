@@ -1,0 +1,321 @@
+#include "prune/plan/batch_sql.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace retention::prune::plan {
+namespace {
+
+PruneTarget simple_target()
+{
+	return PruneTarget{"\"public\".\"jobs\"", "\"finished_at\"", "", {}, std::nullopt};
+}
+
+PruneTarget filtered_target()
+{
+	PruneTarget target = simple_target();
+	target.filter = "(jobs.status = 'done'::text)";
+	return target;
+}
+
+PruneTarget guarded_target()
+{
+	PruneTarget target = simple_target();
+	target.guards.push_back(ReferenceGuard{"\"public\".\"steps\"", {{"\"job_id\"", "\"id\""}}});
+	target.guards.push_back(ReferenceGuard{"\"audit\".\"refs\"", {{"\"a\"", "\"x\""}, {"\"b\"", "\"y\""}}});
+	return target;
+}
+
+PruneTarget archived_target()
+{
+	PruneTarget target = simple_target();
+	target.archive = ArchiveTarget{"\"arch\".\"jobs\"", {"\"id\"", "\"status\"", "\"finished_at\""}};
+	return target;
+}
+
+std::vector<std::string> every_statement(const PruneTarget &target)
+{
+	return {expired_condition(target), delete_batch_by_key(target), delete_batch_by_blocks(target),
+	        count_expired(target), count_kept_referenced(target)};
+}
+
+std::size_t occurrences(const std::string &text, const std::string &needle)
+{
+	std::size_t count = 0;
+	for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size()))
+		++count;
+	return count;
+}
+
+std::string erase_all(std::string text, const std::string &needle)
+{
+	for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at))
+		text.erase(at, needle.size());
+	return text;
+}
+
+const std::string kStepsGuard =
+    "SELECT 1 FROM \"public\".\"steps\" retention_ref WHERE retention_ref.\"job_id\" = \"public\".\"jobs\".\"id\"";
+const std::string kRefsGuard = "SELECT 1 FROM \"audit\".\"refs\" retention_ref WHERE retention_ref.\"a\" = "
+                               "\"public\".\"jobs\".\"x\" AND retention_ref.\"b\" = \"public\".\"jobs\".\"y\"";
+
+// Simple target ----------------------------------------------------------------
+
+TEST(BatchSqlSimple, ExpiredCondition)
+{
+	EXPECT_EQ(expired_condition(simple_target()), "\"finished_at\" < $1");
+}
+
+TEST(BatchSqlSimple, DeleteByKey)
+{
+	EXPECT_EQ(delete_batch_by_key(simple_target()),
+	          "WITH batch AS (\n"
+	          "  SELECT ctid FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE \"finished_at\" < $1 AND \"finished_at\" >= $2\n"
+	          "  ORDER BY \"finished_at\"\n"
+	          "  LIMIT $3\n"
+	          "  FOR UPDATE SKIP LOCKED\n"
+	          "), pruned AS (\n"
+	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1\n"
+	          "  RETURNING \"finished_at\"\n"
+	          ")\n"
+	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
+}
+
+TEST(BatchSqlSimple, DeleteByBlocks)
+{
+	EXPECT_EQ(delete_batch_by_blocks(simple_target()),
+	          "WITH batch AS (\n"
+	          "  SELECT ctid FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE ctid >= $2 AND ctid < $3 AND \"finished_at\" < $1\n"
+	          "  LIMIT $4\n"
+	          "  FOR UPDATE SKIP LOCKED\n"
+	          "), pruned AS (\n"
+	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1\n"
+	          "  RETURNING \"finished_at\"\n"
+	          ")\n"
+	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
+}
+
+TEST(BatchSqlSimple, Counts)
+{
+	EXPECT_EQ(count_expired(simple_target()),
+	          "SELECT count(*)::bigint FROM ONLY \"public\".\"jobs\" WHERE \"finished_at\" < $1");
+	EXPECT_EQ(count_kept_referenced(simple_target()), "SELECT 0::bigint");
+}
+
+// Filter -------------------------------------------------------------------------
+
+TEST(BatchSqlFilter, ExpiredCondition)
+{
+	EXPECT_EQ(expired_condition(filtered_target()), "\"finished_at\" < $1 AND ((jobs.status = 'done'::text))");
+}
+
+TEST(BatchSqlFilter, DeleteByKey)
+{
+	EXPECT_EQ(delete_batch_by_key(filtered_target()),
+	          "WITH batch AS (\n"
+	          "  SELECT ctid FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE \"finished_at\" < $1 AND ((jobs.status = 'done'::text)) AND \"finished_at\" >= $2\n"
+	          "  ORDER BY \"finished_at\"\n"
+	          "  LIMIT $3\n"
+	          "  FOR UPDATE SKIP LOCKED\n"
+	          "), pruned AS (\n"
+	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1 AND ((jobs.status = "
+	          "'done'::text))\n"
+	          "  RETURNING \"finished_at\"\n"
+	          ")\n"
+	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
+}
+
+TEST(BatchSqlFilter, DeleteByBlocks)
+{
+	EXPECT_EQ(delete_batch_by_blocks(filtered_target()),
+	          "WITH batch AS (\n"
+	          "  SELECT ctid FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE ctid >= $2 AND ctid < $3 AND \"finished_at\" < $1 AND ((jobs.status = 'done'::text))\n"
+	          "  LIMIT $4\n"
+	          "  FOR UPDATE SKIP LOCKED\n"
+	          "), pruned AS (\n"
+	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1 AND ((jobs.status = "
+	          "'done'::text))\n"
+	          "  RETURNING \"finished_at\"\n"
+	          ")\n"
+	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
+}
+
+TEST(BatchSqlFilter, Counts)
+{
+	EXPECT_EQ(count_expired(filtered_target()), "SELECT count(*)::bigint FROM ONLY \"public\".\"jobs\" WHERE "
+	                                            "\"finished_at\" < $1 AND ((jobs.status = 'done'::text))");
+	EXPECT_EQ(count_kept_referenced(filtered_target()), "SELECT 0::bigint");
+}
+
+// Guards -------------------------------------------------------------------------
+
+TEST(BatchSqlGuards, ExpiredConditionAntiJoinsEveryGuard)
+{
+	EXPECT_EQ(expired_condition(guarded_target()),
+	          "\"finished_at\" < $1 AND NOT EXISTS (" + kStepsGuard + ") AND NOT EXISTS (" + kRefsGuard + ")");
+}
+
+TEST(BatchSqlGuards, DeleteByKey)
+{
+	const std::string condition =
+	    "\"finished_at\" < $1 AND NOT EXISTS (" + kStepsGuard + ") AND NOT EXISTS (" + kRefsGuard + ")";
+	EXPECT_EQ(delete_batch_by_key(guarded_target()), "WITH batch AS (\n"
+	                                                 "  SELECT ctid FROM ONLY \"public\".\"jobs\"\n"
+	                                                 "  WHERE " +
+	                                                     condition +
+	                                                     " AND \"finished_at\" >= $2\n"
+	                                                     "  ORDER BY \"finished_at\"\n"
+	                                                     "  LIMIT $3\n"
+	                                                     "  FOR UPDATE SKIP LOCKED\n"
+	                                                     "), pruned AS (\n"
+	                                                     "  DELETE FROM ONLY \"public\".\"jobs\"\n"
+	                                                     "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND " +
+	                                                     condition +
+	                                                     "\n"
+	                                                     "  RETURNING \"finished_at\"\n"
+	                                                     ")\n"
+	                                                     "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
+}
+
+TEST(BatchSqlGuards, CountExpired)
+{
+	EXPECT_EQ(count_expired(guarded_target()),
+	          "SELECT count(*)::bigint FROM ONLY \"public\".\"jobs\" WHERE \"finished_at\" < $1 AND NOT EXISTS (" +
+	              kStepsGuard + ") AND NOT EXISTS (" + kRefsGuard + ")");
+}
+
+TEST(BatchSqlGuards, CountKeptReferencedOrsTheGuards)
+{
+	EXPECT_EQ(count_kept_referenced(guarded_target()),
+	          "SELECT count(*)::bigint FROM ONLY \"public\".\"jobs\" WHERE \"finished_at\" < $1 AND (EXISTS (" +
+	              kStepsGuard + ") OR EXISTS (" + kRefsGuard + "))");
+}
+
+TEST(BatchSqlGuards, CountKeptReferencedSingleGuardWithFilter)
+{
+	PruneTarget target = filtered_target();
+	target.guards.push_back(ReferenceGuard{"\"public\".\"steps\"", {{"\"job_id\"", "\"id\""}}});
+	EXPECT_EQ(count_kept_referenced(target),
+	          "SELECT count(*)::bigint FROM ONLY \"public\".\"jobs\" WHERE \"finished_at\" < $1 AND ((jobs.status = "
+	          "'done'::text)) AND (EXISTS (" +
+	              kStepsGuard + "))");
+}
+
+TEST(BatchSqlGuards, SelfReferenceStillQualifiesThePrunedTable)
+{
+	// A table referencing itself: the alias keeps the inner scan from
+	// capturing the outer table's name.
+	PruneTarget target = simple_target();
+	target.guards.push_back(ReferenceGuard{"\"public\".\"jobs\"", {{"\"parent_id\"", "\"id\""}}});
+	EXPECT_EQ(expired_condition(target), "\"finished_at\" < $1 AND NOT EXISTS (SELECT 1 FROM \"public\".\"jobs\" "
+	                                     "retention_ref WHERE retention_ref.\"parent_id\" = \"public\".\"jobs\".\"id\")");
+}
+
+TEST(BatchSqlGuards, GuardWithoutKeysKeepsWhateverTheTableHolds)
+{
+	PruneTarget target = simple_target();
+	target.guards.push_back(ReferenceGuard{"\"public\".\"steps\"", {}});
+	EXPECT_EQ(expired_condition(target),
+	          "\"finished_at\" < $1 AND NOT EXISTS (SELECT 1 FROM \"public\".\"steps\" retention_ref)");
+}
+
+// Archive ------------------------------------------------------------------------
+
+TEST(BatchSqlArchive, DeleteByKeyCopiesEveryColumn)
+{
+	EXPECT_EQ(delete_batch_by_key(archived_target()),
+	          "WITH batch AS (\n"
+	          "  SELECT ctid FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE \"finished_at\" < $1 AND \"finished_at\" >= $2\n"
+	          "  ORDER BY \"finished_at\"\n"
+	          "  LIMIT $3\n"
+	          "  FOR UPDATE SKIP LOCKED\n"
+	          "), pruned AS (\n"
+	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1\n"
+	          "  RETURNING \"public\".\"jobs\".*\n"
+	          "), archived AS (\n"
+	          "  INSERT INTO \"arch\".\"jobs\" (\"id\", \"status\", \"finished_at\")\n"
+	          "  SELECT \"id\", \"status\", \"finished_at\" FROM pruned\n"
+	          ")\n"
+	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
+}
+
+TEST(BatchSqlArchive, DeleteByBlocksCopiesEveryColumn)
+{
+	EXPECT_EQ(delete_batch_by_blocks(archived_target()),
+	          "WITH batch AS (\n"
+	          "  SELECT ctid FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE ctid >= $2 AND ctid < $3 AND \"finished_at\" < $1\n"
+	          "  LIMIT $4\n"
+	          "  FOR UPDATE SKIP LOCKED\n"
+	          "), pruned AS (\n"
+	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1\n"
+	          "  RETURNING \"public\".\"jobs\".*\n"
+	          "), archived AS (\n"
+	          "  INSERT INTO \"arch\".\"jobs\" (\"id\", \"status\", \"finished_at\")\n"
+	          "  SELECT \"id\", \"status\", \"finished_at\" FROM pruned\n"
+	          ")\n"
+	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
+}
+
+TEST(BatchSqlArchive, CountsIgnoreTheArchive)
+{
+	EXPECT_EQ(count_expired(archived_target()), count_expired(simple_target()));
+	EXPECT_EQ(count_kept_referenced(archived_target()), count_kept_referenced(simple_target()));
+}
+
+// Filter containment -------------------------------------------------------------
+
+TEST(BatchSqlFilterContainment, HostileFilterStaysInsideItsParentheses)
+{
+	const std::string filter = "true) OR (true";
+	PruneTarget target = guarded_target();
+	target.filter = filter;
+	target.archive = ArchiveTarget{"\"arch\".\"jobs\"", {"\"id\"", "\"finished_at\""}};
+	const std::string anchored = "\"finished_at\" < $1 AND (" + filter + ")";
+	const std::string exists_list = "(EXISTS (" + kStepsGuard + ") OR EXISTS (" + kRefsGuard + "))";
+
+	for (const std::string &statement : every_statement(target)) {
+		SCOPED_TRACE(statement);
+		// Every occurrence of the filter directly follows the time condition.
+		EXPECT_GE(occurrences(statement, filter), 1u);
+		EXPECT_EQ(occurrences(statement, filter), occurrences(statement, anchored));
+		const std::size_t time_at = statement.find("\"finished_at\" < $1");
+		ASSERT_NE(time_at, std::string::npos);
+		EXPECT_LT(time_at, statement.find(filter));
+		// Nothing else in the statement ORs anything.
+		const std::string rest = erase_all(erase_all(statement, filter), exists_list);
+		EXPECT_EQ(rest.find(" OR "), std::string::npos) << rest;
+	}
+}
+
+TEST(BatchSqlFilterContainment, NoStatementOrsWithoutAFilter)
+{
+	for (const PruneTarget &target : {simple_target(), guarded_target(), archived_target()})
+		for (const std::string &statement : every_statement(target)) {
+			const std::string exists_list = "(EXISTS (" + kStepsGuard + ") OR EXISTS (" + kRefsGuard + "))";
+			EXPECT_EQ(erase_all(statement, exists_list).find(" OR "), std::string::npos) << statement;
+		}
+}
+
+TEST(BatchSqlFilterContainment, StatementsAreDeterministic)
+{
+	const PruneTarget target = guarded_target();
+	EXPECT_EQ(every_statement(target), every_statement(guarded_target()));
+}
+
+} // namespace
+} // namespace retention::prune::plan
