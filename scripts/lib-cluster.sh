@@ -26,6 +26,7 @@ unix_socket_directories = '$dir'
 shared_preload_libraries = 'retention'
 max_worker_processes = 16
 fsync = off
+timezone = 'UTC'
 log_min_messages = info
 $extra
 CONF

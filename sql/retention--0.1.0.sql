@@ -165,10 +165,10 @@ CREATE EVENT TRIGGER retention_forget_dropped_tables ON sql_drop
 -- run counts what a real run would prune now and deletes nothing.
 CREATE FUNCTION retention.run(policy text, dry_run boolean DEFAULT false)
     RETURNS retention.runs
-    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_run';
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'retention_run';
 COMMENT ON FUNCTION retention.run(text, boolean) IS 'Prune one policy now (dry_run => true: count only)';
 
 CREATE FUNCTION retention.run_all(dry_run boolean DEFAULT false)
     RETURNS SETOF retention.runs
-    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_run_all';
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'retention_run_all';
 COMMENT ON FUNCTION retention.run_all(boolean) IS 'Prune every enabled policy the caller may run, children before parents';

@@ -237,8 +237,10 @@ using namespace retention::prune;
 RETENTION_FUNCTION(retention_run) {
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("policy must not be NULL")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("dry_run must not be NULL")));
 	char *policy = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	bool dry_run = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	bool dry_run = PG_GETARG_BOOL(1);
 	if (!dry_run)
 		refuse_in_transaction_block("retention.run()");
 
@@ -267,7 +269,9 @@ RETENTION_FUNCTION(retention_run) {
 }
 
 RETENTION_FUNCTION(retention_run_all) {
-	bool dry_run = !PG_ARGISNULL(0) && PG_GETARG_BOOL(0);
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("dry_run must not be NULL")));
+	bool dry_run = PG_GETARG_BOOL(0);
 	if (!dry_run)
 		refuse_in_transaction_block("retention.run_all()");
 	InitMaterializedSRF(fcinfo, 0);

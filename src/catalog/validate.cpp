@@ -85,6 +85,9 @@ const char *relkind_noun(char relkind) {
 // The pruned table (or the archive table): an existing ordinary or
 // partitioned table outside the system schemas and outside our own schema.
 void check_table(Oid relid, const char *column, Oid own_namespace) {
+	// Held until the transaction ends, so the table cannot be dropped before
+	// the policy that names it is committed (the drop then sees the policy).
+	LockRelationOid(relid, AccessShareLock);
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
 		                errmsg("invalid %s: relation with OID %u does not exist", column, relid)));
@@ -236,8 +239,8 @@ void check_archive(Oid relid, Oid archive_relid) {
 			                       "and table \"%s\" has no such column",
 			                       NameStr(extra->attname), archive_name, source_name)));
 	}
-	table_close(archive, AccessShareLock);
-	table_close(source, AccessShareLock);
+	table_close(archive, NoLock);
+	table_close(source, NoLock);
 }
 
 // Read with the search_path that runs use, so a filter that validates is a
@@ -249,7 +252,7 @@ void check_filter(Oid relid, const char *filter_text) {
 	                        GUC_ACTION_SAVE, true, 0, false);
 	(void)analyze_filter(rel, filter_text);
 	AtEOXact_GUC(true, guc_level);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);
 }
 
 void check_choice(const char *column, const char *value, const char *const *choices, const char *hint) {

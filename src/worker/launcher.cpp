@@ -52,5 +52,8 @@ void retention_launcher_main(Datum) {
 		}
 	}
 	ereport(LOG, (errmsg("retention launcher shutting down")));
-	proc_exit(0);
+	// Exit code 1: the postmaster starts the launcher again after
+	// bgw_restart_time (never during a server shutdown), whereas 0 would
+	// unregister it for good after a pg_terminate_backend().
+	proc_exit(1);
 }
