@@ -164,6 +164,42 @@ INSERT INTO retention.policies (relation, time_column, retain, partitions, batch
 SELECT status, rows_pruned FROM retention.run('metrics');
 SELECT count(*), max(id) FROM metrics;
 
+-- partitions 'drop' (the default) and 'detach': a partition whose bounds lie
+-- entirely before the cutoff goes whole; the others lose their expired rows.
+CREATE TABLE samples (id int, at timestamptz) PARTITION BY RANGE (at);
+CREATE TABLE samples_archive (id int, at timestamptz) PARTITION BY RANGE (at);
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['samples', 'samples_archive'] LOOP
+        EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (MINVALUE) TO (%L)',
+                       t || '_old', t, now() - interval '60 days');
+        EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
+                       t || '_mid', t, now() - interval '60 days', now() - interval '20 days');
+        EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (MAXVALUE)',
+                       t || '_new', t, now() - interval '20 days');
+        EXECUTE format($q$INSERT INTO %I SELECT i, now() - (i || ' days')::interval - interval '1 hour'
+                          FROM generate_series(0, 99) i$q$, t);
+    END LOOP;
+END
+$$;
+INSERT INTO retention.policies (relation, time_column, retain) VALUES ('samples', 'at', '30 days');
+INSERT INTO retention.policies (relation, time_column, retain, partitions)
+VALUES ('samples_archive', 'at', '30 days', 'detach');
+-- samples_old (rows 60..99) goes whole; samples_mid loses rows 30..59; samples_new keeps rows 0..19.
+SELECT status, rows_pruned, partitions_dropped FROM retention.run('samples', dry_run => true);
+SELECT status, rows_pruned, partitions_dropped FROM retention.run('samples');
+SELECT tableoid::regclass AS partition, count(*), min(id), max(id) FROM samples GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS dropped_tables_left FROM pg_class WHERE relname = 'samples_old';
+SELECT status, rows_pruned, partitions_dropped FROM retention.run('samples_archive');
+SELECT tableoid::regclass AS partition, count(*) FROM samples_archive GROUP BY 1 ORDER BY 1;
+SELECT relispartition, (SELECT count(*) FROM samples_archive_old) AS rows_kept FROM pg_class WHERE relname = 'samples_archive_old';
+-- With a filter, no partition can go whole: rows only.
+UPDATE retention.policies SET filter = 'id % 2 = 0', retain = '10 days' WHERE name = 'samples';
+SELECT status, rows_pruned, partitions_dropped FROM retention.run('samples');
+SELECT count(*) FROM samples;
+
 -- Disabled policies run when asked by name, never in run_all.
 UPDATE retention.policies SET enabled = false WHERE name = 'billing';
 SELECT status FROM retention.run('billing');
@@ -172,5 +208,5 @@ SELECT count(*) FROM retention.run_all(dry_run => true) WHERE policy = 'billing'
 DELETE FROM retention.policies;
 DELETE FROM retention.runs;
 DROP TABLE logs, events, kinds, sessions, billing, fragile, drifting, jobs, jobs_archive, flow_run_steps, flow_run_notes,
-           pinned, flow_runs, metrics;
+           pinned, flow_runs, metrics, samples, samples_archive, samples_archive_old;
 DROP FUNCTION refuse_id_25();

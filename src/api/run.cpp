@@ -197,6 +197,10 @@ void notice_outcome(const RunRequest &result) {
 	else
 		ereport(NOTICE, (errmsg("retention: %s: %lld rows pruned in %lld batches (%.1f s)", result.policy, rows,
 		                        batches, seconds)));
+	if (result.partitions_dropped > 0)
+		ereport(NOTICE, (errmsg("retention: %s: %d whole partitions past the cutoff %s", result.policy,
+		                        result.partitions_dropped,
+		                        result.dry_run ? "would go" : "dropped or detached")));
 	if (result.rows_kept_referenced > 0)
 		ereport(NOTICE, (errmsg("retention: %s: %lld expired rows kept: other rows still reference them",
 		                        result.policy, (long long)result.rows_kept_referenced)));

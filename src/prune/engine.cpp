@@ -57,6 +57,7 @@ struct RunState {
 	int64 rows;
 	int64 batches;
 	int64 kept_referenced;
+	int32 partitions_dropped;
 	const char *status;
 	ErrorData *error;
 
@@ -154,7 +155,7 @@ void start_run(RunState *state) {
 
 void plan_run(RunState *state) {
 	RunIdentity identity = enter_run_identity(state->target);
-	plan_policy(state->target, state->context);
+	plan_policy(state->target, state->has_cutoff, state->cutoff, state->context);
 	leave_run_identity(identity);
 	state->cutoff_value = cutoff_parameter(state->target, state->cutoff, &state->cutoff_type);
 }
@@ -164,7 +165,7 @@ int64 sum_counts(RunState *state, bool kept_referenced) {
 	for (int i = 0; i < state->target->nleaves; i++) {
 		const char *sql = kept_referenced ? state->target->leaves[i].count_kept_referenced
 		                                  : state->target->leaves[i].count_expired;
-		if (!sql)
+		if (!sql || state->target->leaves[i].whole_partition_expired)
 			continue;
 		Oid types[1] = {state->cutoff_type};
 		Datum values[1] = {state->cutoff_value};
@@ -178,7 +179,21 @@ int64 sum_counts(RunState *state, bool kept_referenced) {
 void count_run(RunState *state) {
 	RunIdentity identity = enter_run_identity(state->target);
 	state->rows = sum_counts(state, false);
+	for (int i = 0; i < state->target->nleaves; i++)
+		state->partitions_dropped += state->target->leaves[i].whole_partition_expired ? 1 : 0;
 	leave_run_identity(identity);
+}
+
+// A whole partition past the cutoff goes in one short transaction.
+void drop_partition(RunState *state) {
+	RunIdentity identity = enter_run_identity(state->target);
+	border::spi_run(state->leaf->partition_statement, 0, nullptr, nullptr, nullptr, SPI_OK_UTILITY);
+	leave_run_identity(identity);
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(state->run_id)};
+	border::spi_run("UPDATE retention.runs SET partitions_dropped = partitions_dropped + 1 WHERE id = $1", 1, types,
+	                values, nullptr, SPI_OK_UPDATE);
+	state->batch_rows = 0;
 }
 
 void count_kept_referenced(RunState *state) {
@@ -240,7 +255,7 @@ void finish_record(RunState *state) {
 	catalog::RunEnd end{state->status,
 	                    state->rows,
 	                    state->batches,
-	                    0,
+	                    state->partitions_dropped,
 	                    state->kept_referenced,
 	                    state->error ? state->error->message : nullptr,
 	                    state->error ? unpack_sql_state(state->error->sqlerrcode) : nullptr};
@@ -376,6 +391,11 @@ void execute_run(RunRequest *request) {
 		} else {
 			for (int i = 0; i < target->nleaves && !state.error && strcmp(state.status, "succeeded") == 0; i++) {
 				state.leaf = &target->leaves[i];
+				if (state.leaf->whole_partition_expired) {
+					if (!should_stop(&state) && run_batch(&state, drop_partition))
+						state.partitions_dropped++;
+					continue;
+				}
 				(void)(state.leaf->by_key ? prune_by_key(&state) : prune_by_blocks(&state));
 			}
 		}
@@ -404,6 +424,7 @@ void execute_run(RunRequest *request) {
 	request->has_cutoff = state.has_cutoff;
 	request->cutoff = state.cutoff;
 	request->rows_kept_referenced = state.kept_referenced;
+	request->partitions_dropped = state.partitions_dropped;
 	request->owner = target->owner;
 	request->worker_pid = MyProcPid;
 	strlcpy(request->relation, target->relation_name, sizeof(request->relation));

@@ -227,7 +227,35 @@ void leave_run_identity(const RunIdentity &identity) {
 	SetUserIdAndSecContext(identity.saved_user, identity.saved_context);
 }
 
-void plan_policy(PolicyTarget *target, MemoryContext context) {
+namespace {
+
+// Whether every row the partition's bounds allow is older than the cutoff:
+// its partition constraint (with its ancestors') implies time_column < $1.
+// Only then may the partition go whole. A default partition never does.
+bool partition_wholly_expired(const PolicyTarget *target, Oid leaf, AttrNumber column, Datum cutoff_value,
+                              Oid cutoff_type) {
+	Expr *constraint = get_partition_qual_relid(leaf);
+	List *bounds = constraint ? make_ands_implicit(constraint) : NIL;
+	if (bounds == NIL)
+		return false;
+	Oid column_type;
+	int32 typmod;
+	Oid collation;
+	get_atttypetypmodcoll(leaf, column, &column_type, &typmod, &collation);
+	Oid less_than = OpernameGetOprid(list_make1(makeString(pstrdup("<"))), getBaseType(column_type), cutoff_type);
+	if (!OidIsValid(less_than))
+		return false;
+	Var *time_value = makeVar(1, column, column_type, typmod, collation, 0);
+	Const *limit = makeConst(cutoff_type, -1, InvalidOid, sizeof(int64), cutoff_value, false, FLOAT8PASSBYVAL);
+	Expr *expired = make_opclause(less_than, BOOLOID, false, reinterpret_cast<Expr *>(time_value),
+	                              reinterpret_cast<Expr *>(limit), InvalidOid, InvalidOid);
+	(void)target;
+	return predicate_implied_by(list_make1(expired), bounds, false);
+}
+
+} // namespace
+
+void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, MemoryContext context) {
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target->relid)))
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
 		                errmsg("the table of retention policy \"%s\" no longer exists", target->name)));
@@ -255,11 +283,8 @@ void plan_policy(PolicyTarget *target, MemoryContext context) {
 		                       target->time_column, target->name, format_type_be(type))));
 	}
 
-	const char *filter = nullptr;
-	if (target->filter) {
-		Node *expression = catalog::analyze_filter(rel, target->filter);
-		filter = deparse_expression(expression, deparse_context_for(relname, target->relid), true, false);
-	}
+	if (target->filter)
+		(void)catalog::analyze_filter(rel, target->filter); // fails here, naming the policy's table, if it no longer fits
 
 	List *leaf_oids = NIL;
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE) {
@@ -291,7 +316,11 @@ void plan_policy(PolicyTarget *target, MemoryContext context) {
 		LeafSqlInputs inputs{};
 		inputs.table = qualified_name(leaf_oid);
 		inputs.time_column = quote_identifier(target->time_column);
-		inputs.filter = filter;
+		// Deparsed per table: the statements name the partition itself, and
+		// its columns may lie at other positions than its parent's.
+		if (target->filter)
+			inputs.filter = deparse_expression(catalog::analyze_filter(leaf_rel, target->filter),
+			                                   deparse_context_for(RelationGetRelationName(leaf_rel), leaf_oid), true, false);
 		find_reference_guards(leaf_oid, &inputs.guard_tables, &inputs.guard_keys);
 		if (archive_table) {
 			inputs.archive_table = archive_table;
@@ -314,6 +343,25 @@ void plan_policy(PolicyTarget *target, MemoryContext context) {
 		MemoryContextSwitchTo(caller);
 		if (!built)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory building retention statements")));
+		// Whole partitions go only when nothing else could keep a row of
+		// theirs: no filter, no archive, no foreign key into them, and the
+		// run's role owns them (DROP and DETACH need ownership).
+		bool whole_mode = strcmp(target->partitions_mode, "drop") == 0 || strcmp(target->partitions_mode, "detach") == 0;
+		if (has_cutoff && whole_mode && leaf_oid != target->relid && !target->filter && !archive_table &&
+		    !leaf->count_kept_referenced && pg_class_ownercheck(leaf_oid, target->run_role)) {
+			Oid cutoff_type;
+			Datum cutoff_value = cutoff_parameter(target, cutoff, &cutoff_type);
+			if (partition_wholly_expired(target, leaf_oid, leaf_column, cutoff_value, cutoff_type)) {
+				caller = MemoryContextSwitchTo(context);
+				leaf->whole_partition_expired = true;
+				leaf->partition_statement =
+				    strcmp(target->partitions_mode, "drop") == 0
+				        ? psprintf("DROP TABLE %s", leaf->name)
+				        : psprintf("ALTER TABLE %s DETACH PARTITION %s", qualified_name(get_partition_parent(leaf_oid, false)),
+				                   leaf->name);
+				MemoryContextSwitchTo(caller);
+			}
+		}
 		if (leaf_rel != rel)
 			table_close(leaf_rel, AccessShareLock);
 	}

@@ -20,6 +20,11 @@ struct LeafTarget {
 	const char *delete_by_blocks;
 	const char *count_expired;
 	const char *count_kept_referenced;  // nullptr: no foreign key references this table
+
+	// A partition whose bounds lie entirely before the cutoff, dropped or
+	// detached whole (partitions 'drop' / 'detach') instead of row by row.
+	bool whole_partition_expired;
+	const char *partition_statement;    // DROP TABLE ... / ALTER TABLE parent DETACH PARTITION ...
 };
 
 struct PolicyTarget {
@@ -74,8 +79,9 @@ void leave_run_identity(const RunIdentity &identity);
 // Resolves tables, indexes, foreign keys, the archive and the filter, and
 // builds every statement. Must run inside enter_run_identity (the filter is
 // analyzed with the run's privileges and search_path). Raises an error with a
-// clear message when the policy no longer fits its table.
-void plan_policy(PolicyTarget *target, MemoryContext context);
+// clear message when the policy no longer fits its table. With a cutoff,
+// also finds the partitions that can go whole.
+void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, MemoryContext context);
 
 // The cutoff parameter ($1) for a cutoff instant, and the lowest possible
 // key ($2 of the first keyset batch), typed for target->key_type.
