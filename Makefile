@@ -17,6 +17,7 @@ OBJS = \
 	src/api/run.o \
 	src/catalog/runs.o \
 	src/prune/engine.o \
+	src/prune/policy_order.o \
 	src/prune/policy_target.o \
 	src/prune/plan/batch_sql.o \
 	src/prune/plan/cutoff.o \
@@ -27,7 +28,11 @@ OBJS = \
 	src/schedule/cron.o \
 	src/schedule/next_run.o \
 	src/schedule/backoff.o \
-	src/worker/launcher.o
+	src/worker/launcher.o \
+	src/worker/scheduler.o \
+	src/worker/database_hooks.o \
+	src/worker/wakeup.o \
+	src/api/schedule.o
 
 # Pure C++ objects: they must not see PostgreSQL headers (src/border/pg.hpp refuses).
 PURE_OBJS = src/schedule/cron.o src/schedule/next_run.o src/schedule/backoff.o \

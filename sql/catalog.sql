@@ -61,7 +61,8 @@ $$;
 INSERT INTO retention.runs (policy, triggered_by, dry_run, status, owner, rows_pruned, error)
 VALUES ('stats', 'manual', false, 'failed', 'postgres', 0, 'boom'),
        ('stats', 'manual', true, 'succeeded', 'postgres', 7, NULL);
-SELECT policy, enabled, schedule, next_run_at, last_status, last_error, last_run_at IS NOT NULL AS has_run
+SELECT policy, enabled, schedule, next_run_at IS NOT NULL AS scheduled, last_status, last_error,
+       last_run_at IS NOT NULL AS has_run, consecutive_failures, running
 FROM retention.status ORDER BY policy;
 
 -- Deleting a policy is a plain DELETE.

@@ -33,6 +33,13 @@ CREATE FUNCTION retention.validate_policy() RETURNS trigger
 CREATE TRIGGER validate BEFORE INSERT OR UPDATE OR DELETE ON retention.policies
     FOR EACH ROW EXECUTE FUNCTION retention.validate_policy();
 
+-- A committed policy edit (or CREATE EXTENSION, at the end of this script)
+-- lets the launcher start this database's scheduler at once.
+CREATE FUNCTION retention.wake_scheduler() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'retention_wake_scheduler';
+CREATE TRIGGER wake_scheduler AFTER INSERT OR UPDATE ON retention.policies
+    FOR EACH STATEMENT EXECUTE FUNCTION retention.wake_scheduler();
+
 -- One audit row per run, dry runs included. Written by the prune engine.
 CREATE SEQUENCE retention.runs_id_seq;
 CREATE TABLE retention.runs (
@@ -62,8 +69,22 @@ CREATE INDEX runs_running_idx ON retention.runs (id) WHERE status = 'running';
 
 COMMENT ON TABLE retention.runs IS 'Audit trail: one row per retention run, written when it starts and completed when it ends';
 
--- One row per policy: what it does and how its last run went.
--- next_run_at is filled in by the scheduler's state once the worker runs policies.
+-- Scheduling, computed from the catalog alone: the scheduler runs what
+-- retention.status says is due, so the view and the worker always agree.
+CREATE FUNCTION retention.next_run_time(schedule text, time_zone text, anchor timestamptz,
+                                        failures integer DEFAULT 0, max_retries integer DEFAULT 0,
+                                        salt text DEFAULT '')
+    RETURNS timestamptz
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'retention_next_run_time';
+COMMENT ON FUNCTION retention.next_run_time(text, text, timestamptz, integer, integer, text) IS
+    'When a schedule is due next after anchor (after failures consecutive failures: a growing back-off)';
+
+CREATE FUNCTION retention.scheduling_active() RETURNS boolean
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'retention_scheduling_active';
+COMMENT ON FUNCTION retention.scheduling_active() IS
+    'Whether the background worker schedules this database''s policies now';
+
+-- One row per policy: when it runs next and how its last run went.
 CREATE VIEW retention.status WITH (security_invoker = true) AS
 SELECT p.name          AS policy,
        p.relation,
@@ -71,12 +92,18 @@ SELECT p.name          AS policy,
        p.schedule,
        p.time_zone,
        p.retain,
-       NULL::timestamptz AS next_run_at,
-       last.started_at  AS last_run_at,
-       last.status      AS last_status,
-       last.error       AS last_error,
-       last.rows_pruned AS last_rows_pruned,
-       last.finished_at AS last_finished_at
+       CASE WHEN p.enabled AND retention.scheduling_active() THEN
+           retention.next_run_time(p.schedule, p.time_zone, greatest(last.started_at, p.updated_at),
+                                   failures.consecutive, p.max_retries, p.name)
+       END               AS next_run_at,
+       last.started_at   AS last_run_at,
+       last.status       AS last_status,
+       last.error        AS last_error,
+       last.rows_pruned  AS last_rows_pruned,
+       last.finished_at  AS last_finished_at,
+       failures.consecutive AS consecutive_failures,
+       EXISTS (SELECT 1 FROM retention.runs r WHERE r.policy = p.name AND r.status = 'running' AND NOT r.dry_run)
+                         AS running
 FROM retention.policies p
 LEFT JOIN LATERAL (
     SELECT r.started_at, r.finished_at, r.status, r.error, r.rows_pruned
@@ -84,9 +111,18 @@ LEFT JOIN LATERAL (
     WHERE r.policy = p.name AND NOT r.dry_run
     ORDER BY r.id DESC
     LIMIT 1
-) last ON true;
+) last ON true
+CROSS JOIN LATERAL (
+    SELECT count(*)::integer AS consecutive
+    FROM retention.runs r
+    WHERE r.policy = p.name AND NOT r.dry_run AND r.status = 'failed'
+      AND r.id > coalesce((SELECT max(ok.id) FROM retention.runs ok
+                           WHERE ok.policy = p.name AND NOT ok.dry_run
+                             AND ok.status IN ('succeeded', 'partial', 'cancelled')), 0)
+) failures;
 
 COMMENT ON VIEW retention.status IS 'One row per retention policy: schedule, next run, and the outcome of the last run';
+GRANT EXECUTE ON FUNCTION retention.next_run_time(text, text, timestamptz, integer, integer, text) TO PUBLIC;
 
 -- Who may do what: every role may use the extension; row-level security
 -- limits each role to the policies (and runs) of roles it is a member of.
@@ -108,6 +144,10 @@ GRANT SELECT ON retention.status TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('retention.policies', '');
 SELECT pg_catalog.pg_extension_config_dump('retention.runs', '');
 SELECT pg_catalog.pg_extension_config_dump('retention.runs_id_seq', '');
+
+CREATE FUNCTION retention.wake_scheduler_now() RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'retention_wake_scheduler';
+SELECT retention.wake_scheduler_now();
 
 -- A policy goes away with its table, like the table's triggers do. Dropping
 -- an archive table that a remaining policy still writes to is refused:

@@ -1,6 +1,7 @@
 // Module entry: settings, and the launcher worker when preloaded.
 #include "module.hpp"
 #include "worker/launcher.hpp"
+#include "worker/wakeup.hpp"
 
 #include "border/pg.hpp"
 
@@ -13,6 +14,25 @@ namespace retention {
 
 bool setting_enabled = true;
 char *setting_databases = nullptr;
+int setting_history_minutes = 90 * 24 * 60;
+
+bool worker_serves_database(const char *database) {
+	if (!database)
+		return false;
+	if (!setting_databases || setting_databases[0] == '\0')
+		return true;
+	char *copy = pstrdup(setting_databases);
+	List *names = NIL;
+	bool serves = false;
+	if (SplitIdentifierString(copy, ',', &names)) {
+		ListCell *cell;
+		foreach (cell, names)
+			serves = serves || strcmp(static_cast<const char *>(lfirst(cell)), database) == 0;
+	}
+	list_free(names);
+	pfree(copy);
+	return serves;
+}
 
 namespace {
 
@@ -39,8 +59,15 @@ void _PG_init(void) {
 	                           "Comma-separated database names; empty means every database with the extension.",
 	                           &retention::setting_databases, "", PGC_SIGHUP, GUC_LIST_INPUT,
 	                           retention::check_databases, nullptr, nullptr);
+	DefineCustomIntVariable("retention.history_retention", "How long retention.runs keeps the history of runs.",
+	                        "Older finished runs are deleted by the scheduler, hourly; 0 keeps the history forever.",
+	                        &retention::setting_history_minutes, 90 * 24 * 60, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MIN,
+	                        nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("retention");
 
-	if (process_shared_preload_libraries_in_progress)
+	if (process_shared_preload_libraries_in_progress) {
 		retention::worker::register_launcher();
+		retention::worker::install_database_hooks();
+		retention::worker::request_shared_memory();
+	}
 }

@@ -7,5 +7,10 @@ namespace retention {
 extern bool setting_enabled;
 // retention.databases: comma-separated database names the worker serves; empty = all.
 extern char *setting_databases;
+// retention.history_retention: minutes of run history kept; 0 keeps it forever.
+extern int setting_history_minutes;
+
+// Whether retention.databases lets the worker serve this database.
+bool worker_serves_database(const char *database);
 
 } // namespace retention

@@ -1,9 +1,7 @@
 // The SQL-callable run functions: retention.run() and retention.run_all().
 // The calling backend only checks, starts a run worker, waits for it and
 // reports; the run itself (and its transactions) happens in the worker.
-#include <vector>
-
-#include "prune/plan/run_order.hpp"
+#include "prune/policy_order.hpp"
 #include "prune/run_request.hpp"
 #include "border/guard.hpp"
 #include "border/spi.hpp"
@@ -214,24 +212,6 @@ TupleDesc runs_tuple_desc(FunctionCallInfo fcinfo) {
 	return BlessTupleDesc(desc);
 }
 
-// Enabled policies the caller may run, children before parents. The C++
-// ordering runs over plain copies; no PostgreSQL call happens while the
-// vectors live.
-bool order_children_first(int count, char **names, int edge_count, const int *edges, int *order) noexcept {
-	try {
-		std::vector<std::string> policy_names(names, names + count);
-		std::vector<std::pair<std::size_t, std::size_t>> child_parent;
-		for (int e = 0; e < edge_count; e++)
-			child_parent.emplace_back(std::size_t(edges[2 * e]), std::size_t(edges[2 * e + 1]));
-		std::vector<std::size_t> sorted = plan::children_first(policy_names, child_parent);
-		for (std::size_t i = 0; i < sorted.size() && i < std::size_t(count); i++)
-			order[i] = int(sorted[i]);
-		return sorted.size() == std::size_t(count);
-	} catch (...) {
-		return false;
-	}
-}
-
 } // namespace
 
 } // namespace retention::prune
@@ -294,35 +274,8 @@ RETENTION_FUNCTION(retention_run_all) {
 	for (int i = 0; i < count; i++)
 		names[i] = MemoryContextStrdup(rsinfo->econtext->ecxt_per_query_memory,
 		                               SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-	retention::border::spi_run("SELECT DISTINCT child.name, parent.name "
-	                "FROM retention.policies child "
-	                "JOIN pg_catalog.pg_constraint c ON c.contype = 'f' AND c.conrelid = child.relation "
-	                "JOIN retention.policies parent ON parent.relation = c.confrelid "
-	                "WHERE child.enabled AND parent.enabled AND child.name <> parent.name",
-	                0, nullptr, nullptr, nullptr, SPI_OK_SELECT, true);
-	int edge_count = 0;
-	int *edges = static_cast<int *>(palloc(sizeof(int) * 2 * Max(int(SPI_processed), 1)));
-	for (uint64 row = 0; row < SPI_processed; row++) {
-		char *child = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1);
-		char *parent = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 2);
-		int child_index = -1, parent_index = -1;
-		for (int i = 0; i < count; i++) {
-			if (strcmp(names[i], child) == 0)
-				child_index = i;
-			if (strcmp(names[i], parent) == 0)
-				parent_index = i;
-		}
-		if (child_index >= 0 && parent_index >= 0) {
-			edges[2 * edge_count] = child_index;
-			edges[2 * edge_count + 1] = parent_index;
-			edge_count++;
-		}
-	}
+	int *order = order_children_first(names, count);
 	SPI_finish();
-
-	int *order = static_cast<int *>(palloc(sizeof(int) * Max(count, 1)));
-	if (!order_children_first(count, names, edge_count, edges, order))
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory ordering retention policies")));
 
 	for (int i = 0; i < count; i++) {
 		const char *policy = names[order[i]];

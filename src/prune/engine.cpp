@@ -81,6 +81,9 @@ bool in_transaction(void (*body)(RunState *), RunState *state, ErrorData **error
 	volatile bool committed = false;
 	PG_TRY();
 	{
+		// A background worker sets the statement time itself: now() in
+		// this transaction is this moment.
+		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		PushActiveSnapshot(GetTransactionSnapshot());
 		if (SPI_connect() != SPI_OK_CONNECT)

@@ -1,0 +1,223 @@
+// The per-database scheduler. Its state is the catalog itself: the
+// retention.status view derives each policy's next run from its schedule
+// and its runs (retention.next_run_time), so the scheduler, the view and a
+// restarted server always agree. Each tick it runs the due policies, one at
+// a time, children before parents.
+//
+// No C++ object lives in this file: PostgreSQL may longjmp out of any call.
+#include "module.hpp"
+#include "prune/policy_order.hpp"
+#include "prune/run_request.hpp"
+#include "worker/scheduler.hpp"
+#include "border/spi.hpp"
+
+#include "border/pg.hpp"
+
+extern "C" PGDLLEXPORT void retention_scheduler_main(Datum);
+
+namespace retention::worker {
+
+namespace {
+
+// How often the scheduler looks for due policies; policy edits take effect
+// within this time.
+constexpr long scheduler_tick_ms = 1000;
+constexpr int64 history_prune_every_usecs = 3600 * int64(USECS_PER_SEC);
+
+struct DuePolicies {
+	MemoryContext context;  // where names live: outlives the transaction
+	bool extension_missing;
+	int count;
+	char **names;  // in run order
+};
+
+// Runs body in a transaction with SPI; false (and the error logged) if it failed.
+bool in_transaction(void (*body)(void *), void *argument, MemoryContext keep) {
+	volatile bool committed = false;
+	PG_TRY();
+	{
+		// A background worker sets the statement time itself: now() in
+		// this transaction is this moment.
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "retention: SPI_connect failed");
+		body(argument);
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		committed = true;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(keep);
+		ErrorData *error = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ereport(LOG, (errmsg("retention scheduler: %s", error->message)));
+		FreeErrorData(error);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(keep);
+	return committed;
+}
+
+struct Startup {
+	MemoryContext context;
+	bool installed;
+	char *database_name;
+};
+
+void check_extension(void *argument) {
+	auto *startup = static_cast<Startup *>(argument);
+	startup->installed = OidIsValid(get_extension_oid("retention", true));
+	startup->database_name = MemoryContextStrdup(startup->context, get_database_name(MyDatabaseId));
+}
+
+// Runs left 'running' by a crash or an immediate shutdown: no run worker is
+// alive with their pid any more.
+void settle_dead_runs(void *) {
+	uint64 settled = border::spi_run(
+	    "UPDATE retention.runs r SET status = 'failed', finished_at = clock_timestamp(), "
+	    "error = 'the server stopped during the run (crash or immediate shutdown); its committed batches are counted' "
+	    "WHERE r.status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a "
+	    "WHERE a.pid = r.pid AND a.backend_type = 'retention run')",
+	    0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
+	if (settled > 0)
+		ereport(LOG, (errmsg("retention scheduler: settled %llu runs left running by a stopped server as failed",
+		                     (unsigned long long)settled)));
+}
+
+void find_due_policies(void *argument) {
+	auto *due = static_cast<DuePolicies *>(argument);
+	due->extension_missing = !OidIsValid(get_extension_oid("retention", true));
+	if (due->extension_missing)
+		return;
+	border::spi_run("SELECT policy FROM retention.status WHERE next_run_at <= now() AND NOT running ORDER BY policy", 0,
+	                nullptr, nullptr, nullptr, SPI_OK_SELECT, true);
+	int count = int(SPI_processed);
+	char **names = static_cast<char **>(SPI_palloc(sizeof(char *) * Max(count, 1)));
+	for (int i = 0; i < count; i++) {
+		char *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		names[i] = static_cast<char *>(SPI_palloc(strlen(name) + 1));
+		strcpy(names[i], name);
+	}
+	int *order = prune::order_children_first(names, count);
+	due->names = static_cast<char **>(MemoryContextAlloc(due->context, sizeof(char *) * Max(count, 1)));
+	for (int i = 0; i < count; i++)
+		due->names[i] = MemoryContextStrdup(due->context, names[order[i]]);
+	due->count = count;
+}
+
+void prune_history(void *) {
+	if (setting_history_minutes <= 0)
+		return;
+	Oid types[1] = {INT4OID};
+	Datum values[1] = {Int32GetDatum(setting_history_minutes)};
+	uint64 deleted = border::spi_run("DELETE FROM retention.runs WHERE status <> 'running' "
+	                                 "AND coalesce(finished_at, started_at) < now() - make_interval(mins => $1)",
+	                                 1, types, values, nullptr, SPI_OK_DELETE);
+	if (deleted > 0)
+		ereport(LOG, (errmsg("retention scheduler: removed %llu runs older than retention.history_retention",
+		                     (unsigned long long)deleted)));
+}
+
+// One scheduled run; a failure to start it (no worker slot) is logged and
+// the policy stays due.
+void run_scheduled(const char *policy, MemoryContext keep) {
+	PG_TRY();
+	{
+		prune::RunRequest result;
+		prune::run_and_wait(policy, false, true, false, &result);
+		if (result.outcome == prune::RunOutcome::NotStarted)
+			ereport(LOG, (errmsg("retention scheduler: %s not run: %s", policy, result.error)));
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(keep);
+		ErrorData *error = CopyErrorData();
+		FlushErrorState();
+		ereport(LOG, (errmsg("retention scheduler: could not run %s: %s", policy, error->message)));
+		FreeErrorData(error);
+	}
+	PG_END_TRY();
+}
+
+} // namespace
+
+BackgroundWorkerHandle *start_scheduler(Oid database) {
+	BackgroundWorker worker;
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART; // the launcher restarts it
+	strlcpy(worker.bgw_library_name, "retention", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "retention_scheduler_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "retention scheduler", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "retention scheduler", BGW_MAXLEN);
+	worker.bgw_main_arg = ObjectIdGetDatum(database);
+	worker.bgw_notify_pid = MyProcPid;
+	BackgroundWorkerHandle *handle = nullptr;
+	MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
+	bool started = RegisterDynamicBackgroundWorker(&worker, &handle);
+	MemoryContextSwitchTo(caller);
+	return started ? handle : nullptr;
+}
+
+} // namespace retention::worker
+
+void retention_scheduler_main(Datum argument) {
+	using namespace retention::worker;
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die); // a run in flight is asked to stop after its batch
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(argument), BOOTSTRAP_SUPERUSERID, 0);
+	pgstat_report_appname("retention scheduler");
+
+	MemoryContext keep = AllocSetContextCreate(TopMemoryContext, "retention scheduler", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext tick = AllocSetContextCreate(keep, "retention scheduler tick", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(keep);
+
+	Startup startup{keep, false, nullptr};
+	if (!in_transaction(check_extension, &startup, keep) || !startup.installed)
+		proc_exit(0); // nothing to schedule here; the launcher looks again later
+	(void)in_transaction(settle_dead_runs, nullptr, keep);
+	ereport(LOG, (errmsg("retention scheduler started for database \"%s\"", startup.database_name)));
+
+	TimestampTz next_history_prune = 0;
+	for (;;) {
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending) {
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		MemoryContextReset(tick);
+		MemoryContextSwitchTo(tick);
+		if (retention::setting_enabled) {
+			DuePolicies due{};
+			due.context = tick;
+			pgstat_report_activity(STATE_RUNNING, "retention: looking for due policies");
+			if (in_transaction(find_due_policies, &due, tick)) {
+				if (due.extension_missing) {
+					ereport(LOG, (errmsg("retention scheduler: the extension is gone from database \"%s\"",
+					                     startup.database_name)));
+					proc_exit(0);
+				}
+				for (int i = 0; i < due.count; i++) {
+					CHECK_FOR_INTERRUPTS();
+					pgstat_report_activity(STATE_RUNNING, psprintf("retention: scheduled run of %s", due.names[i]));
+					run_scheduled(due.names[i], tick);
+				}
+			}
+			if (GetCurrentTimestamp() >= next_history_prune) {
+				(void)in_transaction(prune_history, nullptr, tick);
+				next_history_prune = GetCurrentTimestamp() + history_prune_every_usecs;
+			}
+		}
+		pgstat_report_activity(STATE_IDLE, nullptr);
+		MemoryContextSwitchTo(keep);
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, scheduler_tick_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}

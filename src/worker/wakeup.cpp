@@ -1,0 +1,89 @@
+#include "worker/wakeup.hpp"
+#include "border/guard.hpp"
+
+#include "border/pg.hpp"
+
+namespace retention::worker {
+
+namespace {
+
+struct LauncherShared {
+	pg_atomic_uint32 recheck_requested;
+	pg_atomic_uint32 launcher_pid;
+};
+
+LauncherShared *shared = nullptr;
+shmem_request_hook_type previous_request_hook = nullptr;
+shmem_startup_hook_type previous_startup_hook = nullptr;
+bool callback_registered = false;
+bool wake_pending = false;
+
+void request_hook() {
+	if (previous_request_hook)
+		previous_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(LauncherShared)));
+}
+
+void startup_hook() {
+	if (previous_startup_hook)
+		previous_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	bool found;
+	shared = static_cast<LauncherShared *>(ShmemInitStruct("retention launcher", sizeof(LauncherShared), &found));
+	if (!found) {
+		pg_atomic_init_u32(&shared->recheck_requested, 0);
+		pg_atomic_init_u32(&shared->launcher_pid, 0);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+// At commit the new extension or policy is visible to the scheduler the
+// launcher is about to start; before it, it would not be.
+void wake_on_commit(XactEvent event, void *) {
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_COMMIT &&
+	    event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	bool wake = wake_pending && event == XACT_EVENT_COMMIT;
+	wake_pending = false;
+	if (!wake || !shared)
+		return;
+	pg_atomic_write_u32(&shared->recheck_requested, 1);
+	pid_t launcher = pid_t(pg_atomic_read_u32(&shared->launcher_pid));
+	if (launcher != 0)
+		(void)kill(launcher, SIGUSR1); // its SIGUSR1 handler sets its latch
+}
+
+} // namespace
+
+void request_shared_memory() {
+	previous_request_hook = shmem_request_hook;
+	shmem_request_hook = request_hook;
+	previous_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = startup_hook;
+}
+
+void register_launcher_process() {
+	if (shared)
+		pg_atomic_write_u32(&shared->launcher_pid, uint32(MyProcPid));
+}
+
+bool take_recheck_request() { return shared && pg_atomic_exchange_u32(&shared->recheck_requested, 0) != 0; }
+
+void wake_launcher_at_commit() {
+	if (!shared)
+		return;
+	if (!callback_registered) {
+		RegisterXactCallback(wake_on_commit, nullptr);
+		callback_registered = true;
+	}
+	wake_pending = true;
+}
+
+} // namespace retention::worker
+
+RETENTION_FUNCTION(retention_wake_scheduler) {
+	retention::worker::wake_launcher_at_commit();
+	if (CALLED_AS_TRIGGER(fcinfo))
+		return PointerGetDatum(nullptr);
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,595 @@
+// Checks of retention.run() through real clients while a run is in flight:
+// a second run of a running policy, a cancelled or terminated caller, the
+// pruned table dropped under a run, and a run worker killed with SIGKILL.
+//
+// Every check prunes a "slow" policy: 200 expired rows (ids 1..200) and 5
+// young ones (ids 201..205), 10 rows per batch and 300 ms between batches,
+// so a run takes about 6 s (20 full batches) and a check can act while it
+// runs. The policy is disabled, so the scheduler never runs it; manual runs
+// still do. Every deleted batch holds exactly 10 rows, so a run's audit row
+// must say rows_pruned = 10 * batches, and the table must have lost exactly
+// rows_pruned expired rows and no young one.
+//
+// killed_worker_is_settled crashes the server it runs on (a SIGKILLed backend
+// makes the postmaster restart every backend), which would break the
+// harness's own connections; it therefore runs on a private cluster of its
+// own (initdb in a temporary directory, removed afterwards).
+#include "harness.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <optional>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using harness::expect;
+using harness::expect_eq;
+using harness::expect_sql_error;
+using harness::query_text;
+using harness::query_value;
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr int expired_rows = 200, young_rows = 5, batch_size = 10, full_batches = expired_rows / batch_size;
+
+void create_slow_policy(pqxx::connection &conn) {
+	pqxx::work tx{conn};
+	tx.exec0("CREATE TABLE public.slow_events (id int PRIMARY KEY, created_at timestamptz NOT NULL, payload text)");
+	tx.exec0("CREATE INDEX ON public.slow_events (created_at)");
+	tx.exec0("INSERT INTO public.slow_events "
+	         "SELECT i, now() - interval '40 days' - i * interval '1 minute', 'old ' || i "
+	         "FROM generate_series(1, " + std::to_string(expired_rows) + ") i");
+	tx.exec0("INSERT INTO public.slow_events "
+	         "SELECT i, now() - (i - " + std::to_string(expired_rows) + ") * interval '1 minute', 'young ' || i "
+	         "FROM generate_series(" + std::to_string(expired_rows + 1) + ", " +
+	         std::to_string(expired_rows + young_rows) + ") i");
+	tx.exec0("INSERT INTO retention.policies (name, relation, time_column, retain, batch_size, batch_delay, enabled) "
+	         "VALUES ('slow', 'public.slow_events', 'created_at', '30 days', " + std::to_string(batch_size) +
+	         ", '300 ms', false)");
+	tx.commit();
+}
+
+long expired_left(pqxx::connection &conn) {
+	return query_value<long>(conn, "SELECT count(*) FROM public.slow_events WHERE id <= " +
+	                                   std::to_string(expired_rows));
+}
+long young_left(pqxx::connection &conn) {
+	return query_value<long>(conn, "SELECT count(*) FROM public.slow_events WHERE id > " +
+	                                   std::to_string(expired_rows));
+}
+
+// Polls condition (every 50 ms) until it holds or timeout passes.
+template <typename Condition> bool eventually(std::chrono::milliseconds timeout, Condition condition) {
+	const auto deadline = Clock::now() + timeout;
+	for (;;) {
+		if (condition())
+			return true;
+		if (Clock::now() >= deadline)
+			return false;
+		std::this_thread::sleep_for(50ms);
+	}
+}
+
+double seconds_since(Clock::time_point start) {
+	return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// What retention.run() did for a caller running in a thread of its own.
+struct CallerOutcome {
+	bool returned = false;  // run() returned its row
+	std::string status;     // of that row
+	long rows_pruned = -1, run_id = -1;
+	int batches = -1, worker_pid = -1;
+	bool sql_error = false; // run() failed with an SQL error ...
+	std::string sqlstate, message;
+	bool broken = false;    // ... or the connection broke
+};
+
+// `SELECT * FROM retention.run('slow')` on a connection of its own, in a
+// thread. If it is still running when this object goes away (a check failed
+// early), its caller is cancelled first so nothing outlives the check.
+class BackgroundRun {
+  public:
+	BackgroundRun(std::string conninfo, std::string policy) : conninfo_(std::move(conninfo)) {
+		std::future<int> pid = pid_.get_future();
+		outcome_ = std::async(std::launch::async, [this, policy] { return call(policy); });
+		caller_pid_ = pid.get();
+		if (caller_pid_ <= 0)
+			throw harness::failure("the caller of run() could not connect: " + outcome_.get().message);
+	}
+	BackgroundRun(const BackgroundRun &) = delete;
+	BackgroundRun &operator=(const BackgroundRun &) = delete;
+	~BackgroundRun() {
+		if (!outcome_.valid() || outcome_.wait_for(0s) == std::future_status::ready)
+			return;
+		try {
+			pqxx::connection control{conninfo_};
+			pqxx::nontransaction tx{control};
+			tx.exec("SELECT pg_cancel_backend(" + std::to_string(caller_pid_) + ")");
+		} catch (...) {
+		}
+	}
+
+	int caller_pid() const { return caller_pid_; }
+
+	// Waits for run() to end, at most timeout; a caller still waiting then is
+	// terminated and the check fails: a run must never hang.
+	CallerOutcome finish(std::chrono::seconds timeout) {
+		if (outcome_.wait_for(timeout) != std::future_status::ready) {
+			try {
+				pqxx::connection control{conninfo_};
+				pqxx::nontransaction tx{control};
+				tx.exec("SELECT pg_terminate_backend(" + std::to_string(caller_pid_) + ")");
+			} catch (...) {
+			}
+			outcome_.wait();
+			throw harness::failure("retention.run() did not end within " + std::to_string(timeout.count()) + " s");
+		}
+		return outcome_.get();
+	}
+
+  private:
+	CallerOutcome call(const std::string &policy) {
+		CallerOutcome outcome;
+		std::optional<pqxx::connection> own;
+		try {
+			own.emplace(conninfo_);
+			pid_.set_value(own->backendpid());
+		} catch (const std::exception &error) {
+			outcome.message = error.what();
+			pid_.set_value(-1);
+			return outcome;
+		}
+		try {
+			pqxx::nontransaction tx{*own};
+			pqxx::row row = tx.exec1("SELECT status, rows_pruned, batches, id, pid FROM retention.run(" +
+			                         tx.quote(policy) + ")");
+			outcome.returned = true;
+			outcome.status = row[0].as<std::string>();
+			outcome.rows_pruned = row[1].as<long>();
+			outcome.batches = row[2].as<int>();
+			outcome.run_id = row[3].as<long>();
+			outcome.worker_pid = row[4].as<int>();
+		} catch (const pqxx::sql_error &error) {
+			outcome.sql_error = true;
+			outcome.sqlstate = error.sqlstate();
+			outcome.message = harness::trimmed(error.what());
+		} catch (const pqxx::broken_connection &error) {
+			outcome.broken = true;
+			outcome.message = harness::trimmed(error.what());
+		} catch (const std::exception &error) {
+			outcome.message = harness::trimmed(error.what());
+		}
+		return outcome;
+	}
+
+	std::string conninfo_;
+	std::promise<int> pid_;
+	std::future<CallerOutcome> outcome_;
+	int caller_pid_ = -1;
+};
+
+std::string describe(const CallerOutcome &outcome) {
+	if (outcome.returned)
+		return "returned status " + outcome.status + ", " + std::to_string(outcome.rows_pruned) + " rows";
+	if (outcome.sql_error)
+		return "SQL error " + outcome.sqlstate + ": " + outcome.message;
+	return (outcome.broken ? "broken connection: " : "failed: ") + outcome.message;
+}
+
+// The real run of the slow policy that is in progress: its id and its
+// worker's pid (retention.runs.pid), once it has committed at least
+// min_batches batches.
+struct RunningRun {
+	long id;
+	int pid;
+};
+RunningRun await_running(pqxx::connection &conn, int min_batches, std::chrono::milliseconds timeout) {
+	std::optional<RunningRun> found;
+	eventually(timeout, [&] {
+		pqxx::nontransaction tx{conn};
+		pqxx::result rows = tx.exec("SELECT id, pid FROM retention.runs WHERE policy = 'slow' AND NOT dry_run "
+		                            "AND status = 'running' AND batches >= " + std::to_string(min_batches));
+		if (rows.size() == 1)
+			found = RunningRun{rows[0][0].as<long>(), rows[0][1].as<int>()};
+		return found.has_value();
+	});
+	expect(found.has_value(), "no real run of policy slow was running with at least " + std::to_string(min_batches) +
+	                              " batches committed");
+	return *found;
+}
+
+// Waits until the run's audit row is no longer 'running'; returns its status.
+std::string await_settled(pqxx::connection &conn, long run_id, std::chrono::milliseconds timeout) {
+	std::string status;
+	eventually(timeout, [&] {
+		status = query_value<std::string>(conn, "SELECT status FROM retention.runs WHERE id = " + std::to_string(run_id));
+		return status != "running";
+	});
+	expect(status != "running", "run " + std::to_string(run_id) + " was still 'running' after its caller went away");
+	return status;
+}
+
+long count_run_workers(pqxx::connection &conn) {
+	return query_value<long>(conn, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention run' "
+	                                  "AND datname = current_database()");
+}
+
+void expect_no_run_worker_left(pqxx::connection &conn) {
+	expect(eventually(5000ms, [&] { return count_run_workers(conn) == 0; }),
+	       "a 'retention run' worker was still in pg_stat_activity 5 s after its run ended:\n" +
+	           query_text(conn, "SELECT pid, state, query FROM pg_stat_activity WHERE backend_type = 'retention run' "
+	                           "AND datname = current_database()"));
+}
+
+// The audit row of a run that stopped early, against what the table lost.
+// Returns its rows_pruned.
+long expect_consistent_stop(pqxx::connection &conn, long run_id, int min_batches) {
+	pqxx::row row = [&] {
+		pqxx::nontransaction tx{conn};
+		return tx.exec1("SELECT rows_pruned, batches, finished_at IS NOT NULL FROM retention.runs WHERE id = " +
+		                std::to_string(run_id));
+	}();
+	const long rows = row[0].as<long>();
+	const int batches = row[1].as<int>();
+	expect(row[2].as<bool>(), "the stopped run has no finished_at");
+	expect_eq(rows, long(batch_size) * batches, "rows_pruned of the stopped run (10 per committed batch)");
+	expect(batches >= min_batches && batches < full_batches,
+	       "the stopped run committed " + std::to_string(batches) + " batches; expected at least " +
+	           std::to_string(min_batches) + " and fewer than " + std::to_string(full_batches));
+	expect_eq(expired_left(conn), expired_rows - rows, "expired rows left after the stopped run");
+	expect_eq(young_left(conn), long(young_rows), "young rows after the stopped run");
+	return rows;
+}
+
+// After a stopped run: a new run (without the delay) prunes exactly the
+// rest, and two audit rows exist for the policy's real runs.
+void expect_next_run_prunes_rest(pqxx::connection &conn, long already_pruned, const std::string &first_status) {
+	{
+		pqxx::nontransaction tx{conn};
+		tx.exec0("UPDATE retention.policies SET batch_delay = '0' WHERE name = 'slow'");
+	}
+	pqxx::row row = [&] {
+		pqxx::nontransaction tx{conn};
+		return tx.exec1("SELECT status, rows_pruned FROM retention.run('slow')");
+	}();
+	expect_eq(row[0].as<std::string>(), std::string("succeeded"), "status of the next run");
+	expect_eq(row[1].as<long>(), expired_rows - already_pruned, "rows_pruned of the next run");
+	expect_eq(expired_left(conn), 0L, "expired rows after the next run");
+	expect_eq(young_left(conn), long(young_rows), "young rows after the next run");
+	expect_eq(query_text(conn, "SELECT status FROM retention.runs WHERE policy = 'slow' AND NOT dry_run ORDER BY id"),
+	          first_status + "\nsucceeded\n", "statuses of the policy's real runs");
+}
+
+} // namespace
+
+// A second real run of a policy that is running fails at once with 55P03,
+// naming the running worker's pid; it writes no audit row and does not
+// disturb the first run, which prunes exactly the 200 expired rows. A dry
+// run meanwhile is not refused.
+RETENTION_CHECK(second_run_fails_naming_pid) {
+	create_slow_policy(conn);
+	BackgroundRun first{harness::connection_string_for(conn.dbname()), "slow"};
+	const RunningRun running = await_running(conn, 0, 10000ms);
+	expect_eq(query_value<std::string>(conn, "SELECT coalesce(max(backend_type), '<none>') FROM pg_stat_activity "
+	                                         "WHERE pid = " + std::to_string(running.pid)),
+	          std::string("retention run"), "backend type of the running row's pid");
+
+	const auto start = Clock::now();
+	std::string message = expect_sql_error(
+	    [&] {
+		    pqxx::nontransaction tx{conn};
+		    tx.exec("SELECT * FROM retention.run('slow')");
+	    },
+	    "55P03", {"already running", "\"slow\"", "pid " + std::to_string(running.pid) + ")"}, "second run");
+	const double waited = seconds_since(start);
+	expect(waited < 2.0, "the second run took " + std::to_string(waited) + " s to fail: " + message);
+
+	pqxx::row dry = [&] {
+		pqxx::nontransaction tx{conn};
+		return tx.exec1("SELECT status, dry_run FROM retention.run('slow', dry_run => true)");
+	}();
+	expect_eq(dry[0].as<std::string>(), std::string("succeeded"), "status of a dry run during the real run");
+	expect(dry[1].as<bool>(), "the dry run's row says dry_run");
+	expect_eq(query_value<std::string>(conn, "SELECT status FROM retention.runs WHERE id = " +
+	                                             std::to_string(running.id)),
+	          std::string("running"), "the first run after the refused second one");
+
+	CallerOutcome outcome = first.finish(30s);
+	expect(outcome.returned, "the first run did not return: " + describe(outcome));
+	expect_eq(outcome.status, std::string("succeeded"), "status of the first run");
+	expect_eq(outcome.rows_pruned, long(expired_rows), "rows_pruned of the first run");
+	expect_eq(outcome.batches, full_batches, "batches of the first run");
+	expect_eq(outcome.run_id, running.id, "id returned by the first run");
+	expect_eq(outcome.worker_pid, running.pid, "pid returned by the first run");
+
+	expect_eq(expired_left(conn), 0L, "expired rows after the first run");
+	expect_eq(young_left(conn), long(young_rows), "young rows after the first run");
+	expect_eq(query_text(conn, "SELECT id, status, rows_pruned, batches, error IS NULL, sqlstate IS NULL, pid "
+	                           "FROM retention.runs WHERE policy = 'slow' AND NOT dry_run"),
+	          std::to_string(running.id) + "|succeeded|200|20|t|t|" + std::to_string(running.pid) + "\n",
+	          "the audit rows of the policy's real runs");
+	expect_eq(query_value<long>(conn, "SELECT count(*) FROM retention.runs WHERE policy = 'slow' AND dry_run"), 1L,
+	          "audit rows of dry runs");
+	expect_no_run_worker_left(conn);
+}
+
+// pg_cancel_backend on the caller: the caller gets 57014 at once, the worker
+// stops after the batch in flight and records 'cancelled'; the batches it
+// committed stay committed (exactly 10 rows each), and the next run prunes
+// exactly the rest.
+RETENTION_CHECK(cancel_keeps_committed_batches) {
+	create_slow_policy(conn);
+	const long before = query_value<long>(conn, "SELECT count(*) FROM public.slow_events");
+	BackgroundRun run{harness::connection_string_for(conn.dbname()), "slow"};
+	const RunningRun running = await_running(conn, 3, 10000ms);
+	expect(query_value<bool>(conn, "SELECT pg_cancel_backend(" + std::to_string(run.caller_pid()) + ")"),
+	       "pg_cancel_backend of the caller returned false");
+
+	CallerOutcome outcome = run.finish(10s);
+	expect(outcome.sql_error && outcome.sqlstate == "57014",
+	       "the cancelled caller should get SQLSTATE 57014; it " + describe(outcome));
+	expect_eq(await_settled(conn, running.id, 5000ms), std::string("cancelled"), "status of the cancelled run");
+	const long pruned = expect_consistent_stop(conn, running.id, 3);
+	expect_eq(before - query_value<long>(conn, "SELECT count(*) FROM public.slow_events"), pruned,
+	          "rows gone from the table (count before - count after)");
+	expect_no_run_worker_left(conn);
+	expect_next_run_prunes_rest(conn, pruned, "cancelled");
+}
+
+// pg_terminate_backend on the caller: its connection ends, and still the
+// worker stops after its batch in flight, records 'cancelled', and exits.
+RETENTION_CHECK(terminate_caller_stops_worker) {
+	create_slow_policy(conn);
+	const long before = query_value<long>(conn, "SELECT count(*) FROM public.slow_events");
+	BackgroundRun run{harness::connection_string_for(conn.dbname()), "slow"};
+	const RunningRun running = await_running(conn, 3, 10000ms);
+	expect(query_value<bool>(conn, "SELECT pg_terminate_backend(" + std::to_string(run.caller_pid()) + ")"),
+	       "pg_terminate_backend of the caller returned false");
+
+	CallerOutcome outcome = run.finish(10s);
+	expect(!outcome.returned, "run() returned although its caller was terminated: " + describe(outcome));
+	expect(outcome.broken || (outcome.sql_error && outcome.sqlstate == "57P01"),
+	       "the terminated caller should lose its connection (or get 57P01); it " + describe(outcome));
+	expect_eq(await_settled(conn, running.id, 5000ms), std::string("cancelled"), "status of the run");
+	const long pruned = expect_consistent_stop(conn, running.id, 3);
+	expect_eq(before - query_value<long>(conn, "SELECT count(*) FROM public.slow_events"), pruned,
+	          "rows gone from the table (count before - count after)");
+	expect_eq(query_value<long>(conn, "SELECT count(*) FROM pg_stat_activity WHERE pid = " +
+	                                      std::to_string(run.caller_pid())),
+	          0L, "the terminated caller's backend in pg_stat_activity");
+	expect_no_run_worker_left(conn);
+	expect_next_run_prunes_rest(conn, pruned, "cancelled");
+}
+
+// DROP TABLE while a run is between (or in) batches: the DROP waits at most
+// for the batch in flight; the run then ends 'failed' with error and sqlstate
+// set (20 batches cannot be over after 2), its caller gets an error with
+// that SQLSTATE, nothing hangs, and the policy went with its table.
+RETENTION_CHECK(table_dropped_mid_run) {
+	create_slow_policy(conn);
+	BackgroundRun run{harness::connection_string_for(conn.dbname()), "slow"};
+	const RunningRun running = await_running(conn, 2, 10000ms);
+	const auto start = Clock::now();
+	{
+		pqxx::nontransaction tx{conn};
+		tx.exec0("SET lock_timeout = '20s'");
+		tx.exec0("DROP TABLE public.slow_events");
+		tx.exec0("RESET lock_timeout");
+	}
+	const double dropped_after = seconds_since(start);
+	expect(dropped_after < 5.0, "DROP TABLE waited " + std::to_string(dropped_after) + " s for the run");
+
+	CallerOutcome outcome = run.finish(20s);
+	expect(outcome.sql_error, "run() should fail on its caller when its table is dropped; it " + describe(outcome));
+	expect(outcome.message.find("failed") != std::string::npos,
+	       "the caller's error does not say the run failed: " + outcome.message);
+
+	pqxx::row row = [&] {
+		pqxx::nontransaction tx{conn};
+		return tx.exec1("SELECT status, coalesce(error, ''), coalesce(sqlstate, ''), rows_pruned, batches, "
+		                "finished_at IS NOT NULL FROM retention.runs WHERE id = " + std::to_string(running.id));
+	}();
+	const std::string status = row[0].as<std::string>(), error = row[1].as<std::string>(),
+	                  sqlstate = row[2].as<std::string>();
+	expect_eq(status, std::string("failed"), "status of the run whose table was dropped");
+	expect(!error.empty(), "the failed run has no error");
+	expect_eq(sqlstate.size(), std::size_t(5), "length of the failed run's sqlstate ('" + sqlstate + "')");
+	expect(sqlstate != "XX000", "the failed run reports an internal error (XX000): " + error);
+	expect_eq(outcome.sqlstate, sqlstate, "the caller's SQLSTATE against the run's audit row");
+	expect(outcome.message.find(error) != std::string::npos,
+	       "the caller's error does not carry the run's error \"" + error + "\": " + outcome.message);
+	expect_eq(row[3].as<long>(), long(batch_size) * row[4].as<int>(), "rows_pruned of the failed run");
+	expect(row[4].as<int>() >= 2 && row[4].as<int>() < full_batches,
+	       "batches of the failed run: " + std::to_string(row[4].as<int>()));
+	expect(row[5].as<bool>(), "the failed run has no finished_at");
+	expect_eq(query_value<long>(conn, "SELECT count(*) FROM retention.policies WHERE name = 'slow'"), 0L,
+	          "policies named slow after DROP TABLE");
+	expect_eq(query_value<long>(conn, "SELECT count(*) FROM retention.runs WHERE policy = 'slow'"), 1L,
+	          "audit rows of policy slow (kept after the drop)");
+	expect_no_run_worker_left(conn);
+}
+
+namespace {
+
+// A throwaway cluster of our own, as the OS user running the harness, with
+// the extension preloaded. Stopped (immediately) and removed on destruction.
+class PrivateCluster {
+  public:
+	explicit PrivateCluster(const std::string &superuser) {
+		char pattern[] = "/tmp/retention-harness-kill.XXXXXX";
+		if (!mkdtemp(pattern))
+			throw harness::failure("mkdtemp failed");
+		dir_ = pattern;
+		bindir_ = pg_bindir();
+		const char *env_port = std::getenv("PGPORT");
+		port_ = env_port && *env_port ? env_port : "5432";
+		shell(bin("initdb") + " -D " + dir_ + "/data -A trust -U " + superuser + " --no-sync >" + dir_ +
+		          "/initdb.log 2>&1",
+		      "initdb");
+		shell("printf '%s\\n' \"listen_addresses = ''\" \"port = " + port_ + "\" \"unix_socket_directories = '" +
+		          dir_ + "'\" \"shared_preload_libraries = 'retention'\" \"max_worker_processes = 16\" "
+		          "\"fsync = off\" \"restart_after_crash = on\" >>" + dir_ + "/data/postgresql.conf",
+		      "configure");
+		shell(bin("pg_ctl") + " -D " + dir_ + "/data -l " + dir_ + "/server.log -w -t 60 start >/dev/null 2>&1",
+		      "pg_ctl start");
+		started_ = true;
+		superuser_ = superuser;
+	}
+	PrivateCluster(const PrivateCluster &) = delete;
+	PrivateCluster &operator=(const PrivateCluster &) = delete;
+	~PrivateCluster() {
+		if (started_)
+			(void)std::system((bin("pg_ctl") + " -D " + dir_ + "/data -m immediate -w stop >/dev/null 2>&1").c_str());
+		(void)std::system(("rm -rf " + dir_).c_str());
+	}
+
+	std::string conninfo(const std::string &database) const {
+		return "host=" + dir_ + " port=" + port_ + " user=" + superuser_ + " dbname=" + database;
+	}
+	std::string log_tail() const {
+		std::string text;
+		if (FILE *pipe = popen(("tail -n 30 " + dir_ + "/server.log 2>&1").c_str(), "r")) {
+			char buffer[512];
+			while (fgets(buffer, sizeof(buffer), pipe))
+				text += buffer;
+			pclose(pipe);
+		}
+		return text;
+	}
+
+  private:
+	static std::string pg_bindir() {
+		std::string out;
+		if (FILE *pipe = popen("pg_config --bindir 2>/dev/null", "r")) {
+			char buffer[512];
+			while (fgets(buffer, sizeof(buffer), pipe))
+				out += buffer;
+			pclose(pipe);
+		}
+		return harness::trimmed(out);
+	}
+	std::string bin(const std::string &program) const { return bindir_.empty() ? program : bindir_ + "/" + program; }
+	void shell(const std::string &command, const std::string &what) const {
+		int status = std::system(command.c_str());
+		if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			throw harness::failure("private cluster: " + what + " failed (see " + dir_ + ")");
+	}
+
+	std::string dir_, bindir_, port_, superuser_;
+	bool started_ = false;
+};
+
+// Waits until a connection works, retrying while the server restarts after a crash.
+void await_connectable(const std::string &conninfo, std::chrono::seconds timeout) {
+	const auto deadline = Clock::now() + timeout;
+	for (;;) {
+		try {
+			pqxx::connection conn{conninfo};
+			pqxx::nontransaction tx{conn};
+			tx.exec("SELECT 1");
+			return;
+		} catch (const std::exception &error) {
+			if (Clock::now() >= deadline)
+				throw harness::failure(std::string("could not reconnect after the crash: ") + error.what());
+		}
+		std::this_thread::sleep_for(200ms);
+	}
+}
+
+} // namespace
+
+// kill -9 of a run's worker: the postmaster restarts every backend. The run's
+// row stays 'running' (with the batches it committed, each exactly 10 rows,
+// matching the table after crash recovery) until the next run of the policy,
+// which settles it as 'failed' ("ended without completing its record") and
+// then prunes exactly the remaining expired rows.
+RETENTION_CHECK(killed_worker_is_settled) {
+	PrivateCluster cluster{conn.username()};
+	{
+		pqxx::connection postgres{cluster.conninfo("postgres")};
+		pqxx::nontransaction tx{postgres};
+		tx.exec0("CREATE DATABASE killed_worker");
+	}
+	const std::string conninfo = cluster.conninfo("killed_worker");
+	std::optional<pqxx::connection> own{std::in_place, conninfo};
+	{
+		pqxx::nontransaction tx{*own};
+		tx.exec0("CREATE EXTENSION retention");
+	}
+	create_slow_policy(*own);
+
+	RunningRun running{};
+	CallerOutcome outcome;
+	{
+		BackgroundRun run{conninfo, "slow"};
+		running = await_running(*own, 3, 10000ms);
+		expect_eq(query_value<std::string>(*own, "SELECT coalesce(max(backend_type), '<none>') FROM pg_stat_activity "
+		                                         "WHERE pid = " + std::to_string(running.pid)),
+		          std::string("retention run"), "backend type of the running row's pid");
+		expect(::kill(pid_t(running.pid), SIGKILL) == 0,
+		       "kill -9 of the run worker " + std::to_string(running.pid) + " failed");
+		outcome = run.finish(60s);
+	}
+	expect(!outcome.returned, "run() returned although its worker was killed: " + describe(outcome));
+
+	own.reset(); // broken by the restart
+	await_connectable(conninfo, 60s);
+	own.emplace(conninfo);
+	pqxx::connection &conn2 = *own;
+
+	// After crash recovery, before any new run: still 'running', and its
+	// counters match what the table lost.
+	pqxx::row row = [&] {
+		pqxx::nontransaction tx{conn2};
+		return tx.exec1("SELECT status, rows_pruned, batches, finished_at IS NULL FROM retention.runs WHERE id = " +
+		                std::to_string(running.id));
+	}();
+	expect_eq(row[0].as<std::string>(), std::string("running"),
+	          "status of the killed run before the next run (server log:\n" + cluster.log_tail() + ")");
+	const long pruned = row[1].as<long>();
+	const int batches = row[2].as<int>();
+	expect(row[3].as<bool>(), "the killed run has a finished_at before it was settled");
+	expect_eq(pruned, long(batch_size) * batches, "rows_pruned of the killed run (10 per committed batch)");
+	expect(batches >= 3 && batches < full_batches, "batches of the killed run: " + std::to_string(batches));
+	expect_eq(expired_left(conn2), expired_rows - pruned, "expired rows left after the crash");
+	expect_eq(young_left(conn2), long(young_rows), "young rows after the crash");
+
+	{
+		pqxx::nontransaction tx{conn2};
+		tx.exec0("UPDATE retention.policies SET batch_delay = '0' WHERE name = 'slow'");
+	}
+	pqxx::row next = [&] {
+		pqxx::nontransaction tx{conn2};
+		return tx.exec1("SELECT status, rows_pruned, id FROM retention.run('slow')");
+	}();
+	expect_eq(next[0].as<std::string>(), std::string("succeeded"), "status of the next run");
+	expect_eq(next[1].as<long>(), expired_rows - pruned, "rows_pruned of the next run");
+	expect(next[2].as<long>() > running.id, "the next run's id is not above the killed run's");
+	expect_eq(expired_left(conn2), 0L, "expired rows after the next run");
+	expect_eq(young_left(conn2), long(young_rows), "young rows after the next run");
+
+	pqxx::row settled = [&] {
+		pqxx::nontransaction tx{conn2};
+		return tx.exec1("SELECT status, coalesce(error, ''), rows_pruned, batches, finished_at IS NOT NULL "
+		                "FROM retention.runs WHERE id = " + std::to_string(running.id));
+	}();
+	expect_eq(settled[0].as<std::string>(), std::string("failed"), "status of the killed run once settled");
+	expect(settled[1].as<std::string>().find("ended without completing its record") != std::string::npos,
+	       "error of the settled run: " + settled[1].as<std::string>());
+	expect_eq(settled[2].as<long>(), pruned, "rows_pruned of the settled run (unchanged)");
+	expect_eq(settled[3].as<int>(), batches, "batches of the settled run (unchanged)");
+	expect(settled[4].as<bool>(), "the settled run has no finished_at");
+	expect_eq(query_value<long>(conn2, "SELECT count(*) FROM retention.runs WHERE status = 'running'"), 0L,
+	          "runs still 'running'");
+	expect_eq(query_value<long>(conn2, "SELECT count(*) FROM retention.runs WHERE policy = 'slow' AND NOT dry_run"),
+	          2L, "audit rows of the policy's real runs");
+}
