@@ -90,3 +90,31 @@ SELECT name FROM retention.policies ORDER BY name;
 DELETE FROM retention.policies;
 DELETE FROM retention.runs;
 DROP TABLE background_jobs, presence_entries, daily_stats;
+
+-- When a policy is due: retention.next_run_time(schedule, time_zone, anchor,
+-- failures, max_retries, salt) is what retention.status and the scheduler use.
+SET TIME ZONE 'UTC';
+SELECT s.schedule, s.zone, s.anchor, retention.next_run_time(s.schedule, s.zone, s.anchor) AS next
+FROM (VALUES
+    ('0 3 * * *', 'UTC', '2026-03-01 04:00+00'::timestamptz),
+    ('0 3 * * *', 'UTC', '2026-03-01 02:59:59+00'),
+    ('0 3 * * *', 'UTC', '2026-03-01 03:00:00.5+00'),            -- a run that started at 03:00 is not due again
+    ('0 3 * * 0', 'UTC', '2026-11-23 12:00+00'),                 -- Sundays
+    ('@monthly', 'UTC', '2026-01-31 00:00:01+00'),
+    ('0 0 29 2 *', 'UTC', '2026-03-01 00:00+00'),                -- next leap day
+    ('30 2 * * *', 'Europe/Berlin', '2026-03-28 12:00+00'),      -- 02:30 does not exist on 2026-03-29: 03:00 local
+    ('30 2 * * *', 'Europe/Berlin', '2026-03-29 01:00+00'),
+    ('30 2 * * *', 'Europe/Berlin', '2026-10-24 12:00+00'),      -- 02:30 happens twice on 2026-10-25: the first
+    ('30 2 * * *', 'Europe/Berlin', '2026-10-25 00:30+00'),      -- and not the second time
+    ('0 9 * * mon-fri', 'America/New_York', '2026-11-23 12:00+00'),
+    ('5 minutes', 'UTC', '2026-11-23 12:00+00'),
+    ('30 seconds', 'UTC', '2026-11-23 12:00:10.25+00'),
+    ('61 * * * *', 'UTC', '2026-11-23 12:00+00')                 -- no longer parses: never due
+) AS s(schedule, zone, anchor);
+-- After failures: retries back off (1, 2, 4 minutes and up, with a little
+-- jitter), capped below the schedule's own period, then the regular time.
+SELECT f AS failures,
+       retention.next_run_time('0 3 * * *', 'UTC', '2026-11-23 03:00+00', f, 3, 'p') - '2026-11-23 03:00+00' AS daily_after,
+       retention.next_run_time('5 minutes', 'UTC', '2026-11-23 03:00+00', f, 3, 'p') - '2026-11-23 03:00+00' AS five_minutes_after
+FROM generate_series(0, 4) f;
+RESET TIME ZONE;
