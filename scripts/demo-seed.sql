@@ -79,3 +79,9 @@ INSERT INTO retention.policies (relation, time_column, time_unit, retain, schedu
 -- Kept forever, and written down why.
 INSERT INTO retention.policies (relation, time_column, retain, reason) VALUES
     ('ai_usage_logs', 'created_at', NULL, 'Billing audit log: required for disputes and revenue reporting');
+-- Short-lived sessions with an expiry instant, swept every 5 seconds, to see
+-- the scheduler at work in the demo.
+CREATE TABLE demo_sessions (token text PRIMARY KEY, expires_at timestamptz NOT NULL);
+INSERT INTO demo_sessions SELECT 'token-' || i, now() + (i - 100) * interval '1 second' FROM generate_series(1, 200) i;
+INSERT INTO retention.policies (relation, time_column, retain, schedule, reason) VALUES
+    ('demo_sessions', 'expires_at', '0', '5 seconds', 'Expired sessions are useless');

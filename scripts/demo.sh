@@ -36,10 +36,21 @@ echo "== the background worker"
 run_psql -c "SELECT pid, backend_type FROM pg_stat_activity WHERE backend_type LIKE 'retention%'"
 echo "== retention.policies"
 run_psql -c "SELECT name, relation, time_column, retain, time_unit, filter, schedule, reason FROM retention.policies ORDER BY name"
-echo "== retention.status"
-run_psql -c "SELECT policy, enabled, schedule, next_run_at, last_run_at, last_status FROM retention.status ORDER BY policy"
 echo "== a policy that makes no sense is refused"
 run_psql -c "INSERT INTO retention.policies (relation, time_column, schedule) VALUES ('system_logs', 'created_at', '61 * * * *')" || true
+echo "== a dry run of every enabled policy: what would go now"
+run_psql -c "SELECT policy, rows_pruned AS would_prune, rows_kept_referenced FROM retention.run_all(dry_run => true)"
+echo "== pruning system_logs now, in batches"
+run_psql -c "SELECT policy, status, rows_pruned, batches, cutoff FROM retention.run('system_logs')"
+echo "== waiting for the scheduler to sweep demo_sessions (schedule '5 seconds')"
+for _ in $(seq 1 30); do
+	n=$(run_psql -At -c "SELECT count(*) FROM retention.runs WHERE policy = 'demo_sessions' AND triggered_by = 'schedule'")
+	[ "$n" -ge 1 ] && break
+	sleep 1
+done
+run_psql -c "SELECT id, policy, triggered_by, dry_run, status, rows_pruned, batches FROM retention.runs ORDER BY id"
+echo "== retention.status"
+run_psql -c "SELECT policy, enabled, schedule, next_run_at, last_run_at, last_status, consecutive_failures FROM retention.status ORDER BY policy"
 
 cat <<MSG
 
