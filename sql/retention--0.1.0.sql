@@ -61,7 +61,9 @@ CREATE TABLE retention.runs (
     relation           text,                    -- the table's name when the run started
     owner              regrole NOT NULL,        -- whose privileges the run used
     pid                integer DEFAULT pg_backend_pid(),
-    rows_kept_referenced bigint NOT NULL DEFAULT 0  -- expired rows kept because rows still reference them
+    rows_kept_referenced bigint NOT NULL DEFAULT 0, -- expired rows kept because rows still reference them
+    longest_batch_ms   integer NOT NULL DEFAULT 0,   -- the longest batch transaction
+    method             text                          -- how the tables were walked: index, blocks, partitions
 );
 ALTER SEQUENCE retention.runs_id_seq OWNED BY retention.runs.id;
 CREATE INDEX runs_policy_id_idx ON retention.runs (policy, id DESC);

@@ -38,8 +38,24 @@ SELECT id FROM logs WHERE created_at < now() - interval '10 days' ORDER BY id;
 CREATE TABLE events (id int, at timestamptz);
 INSERT INTO events SELECT i, now() - (i || ' hours')::interval - interval '1 minute' FROM generate_series(0, 4999) i;
 INSERT INTO retention.policies (relation, time_column, retain, batch_size) VALUES ('events', 'at', '48 hours', 100);
-SELECT status, rows_pruned, batches > 0 AS batched FROM retention.run('events');
+SELECT status, rows_pruned, batches >= 50 AS at_most_batch_size_per_batch, method FROM retention.run('events');
 SELECT count(*), max(id) FROM events;
+
+-- The path per run: where most rows are expired the heap is walked in block
+-- ranges even with an index; where few are, the index is.
+CREATE TABLE paths (id int, created_at timestamptz);
+CREATE INDEX ON paths (created_at);
+INSERT INTO paths SELECT i, now() - (i || ' minutes')::interval - interval '30 seconds' FROM generate_series(1, 20000) i;
+ANALYZE paths;
+INSERT INTO retention.policies (name, relation, time_column, retain) VALUES
+    ('paths_dense', 'paths', 'created_at', '2 days'),     -- rows 2880..20000: 17121 of 20000
+    ('paths_sparse', 'paths', 'created_at', '13 days');   -- rows 18720..20000: 1281 of 20000
+SELECT policy, rows_pruned, method FROM retention.run('paths_dense', dry_run => true)
+UNION ALL
+SELECT policy, rows_pruned, method FROM retention.run('paths_sparse', dry_run => true);
+SELECT status, rows_pruned, method FROM retention.run('paths_sparse');
+SELECT status, rows_pruned, method FROM retention.run('paths_dense');
+SELECT count(*), min(id), max(id) FROM paths;
 
 -- timestamp (compared in the server's time zone), date, and integer epochs.
 CREATE TABLE kinds (id int, local_at timestamp, day date, epoch_s bigint, epoch_ms bigint, epoch_us bigint, small_s integer);
@@ -207,6 +223,6 @@ SELECT count(*) FROM retention.run_all(dry_run => true) WHERE policy = 'billing'
 
 DELETE FROM retention.policies;
 DELETE FROM retention.runs;
-DROP TABLE logs, events, kinds, sessions, billing, fragile, drifting, jobs, jobs_archive, flow_run_steps, flow_run_notes,
+DROP TABLE logs, events, paths, kinds, sessions, billing, fragile, drifting, jobs, jobs_archive, flow_run_steps, flow_run_notes,
            pinned, flow_runs, metrics, samples, samples_archive, samples_archive_old;
 DROP FUNCTION refuse_id_25();

@@ -15,6 +15,7 @@ namespace retention {
 bool setting_enabled = true;
 char *setting_databases = nullptr;
 int setting_history_minutes = 90 * 24 * 60;
+int setting_batch_time_target_ms = 200;
 
 bool worker_serves_database(const char *database) {
 	if (!database)
@@ -63,6 +64,11 @@ void _PG_init(void) {
 	                        "Older finished runs are deleted by the scheduler, hourly; 0 keeps the history forever.",
 	                        &retention::setting_history_minutes, 90 * 24 * 60, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MIN,
 	                        nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("retention.batch_time_target", "How long one batch transaction of a run should take at most.",
+	                        "Batches that take longer shrink the next ones (down to 100 rows); quick ones grow back up "
+	                        "to the policy's batch_size.",
+	                        &retention::setting_batch_time_target_ms, 200, 10, 60 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
+	                        nullptr, nullptr);
 	MarkGUCPrefixReserved("retention");
 
 	if (process_shared_preload_libraries_in_progress) {

@@ -10,6 +10,9 @@ extern char *setting_databases;
 // retention.history_retention: minutes of run history kept; 0 keeps it forever.
 extern int setting_history_minutes;
 
+// retention.batch_time_target: batches are sized to take at most about this long (ms).
+extern int setting_batch_time_target_ms;
+
 // Whether retention.databases lets the worker serve this database.
 bool worker_serves_database(const char *database);
 

@@ -178,6 +178,10 @@ HeapTuple run_row(TupleDesc desc, const RunRequest &result) {
 			set(Int32GetDatum(result.worker_pid));
 		else if (strcmp(name, "rows_kept_referenced") == 0)
 			set(Int64GetDatum(result.rows_kept_referenced));
+		else if (strcmp(name, "longest_batch_ms") == 0)
+			set(Int32GetDatum(result.longest_batch_ms));
+		else if (strcmp(name, "method") == 0 && result.method[0])
+			set(CStringGetTextDatum(result.method));
 	}
 	return heap_form_tuple(desc, values, nulls);
 }

@@ -23,32 +23,36 @@ int64 insert_run(const RunStart &start, TimestampTz *started_at) {
 	return id;
 }
 
-void add_batch(int64 run_id, int64 rows) {
-	Oid types[2] = {INT8OID, INT8OID};
-	Datum values[2] = {Int64GetDatum(run_id), Int64GetDatum(rows)};
-	spi_run("UPDATE retention.runs SET rows_pruned = rows_pruned + $2, batches = batches + 1 WHERE id = $1", 2,
-	        types, values, nullptr, SPI_OK_UPDATE);
+void add_batch(int64 run_id, int64 rows, int32 batch_ms) {
+	Oid types[3] = {INT8OID, INT8OID, INT4OID};
+	Datum values[3] = {Int64GetDatum(run_id), Int64GetDatum(rows), Int32GetDatum(batch_ms)};
+	spi_run("UPDATE retention.runs SET rows_pruned = rows_pruned + $2, batches = batches + 1, "
+	        "longest_batch_ms = greatest(longest_batch_ms, $3) WHERE id = $1",
+	        3, types, values, nullptr, SPI_OK_UPDATE);
 }
 
 TimestampTz finish_run(int64 run_id, const RunEnd &end) {
-	Oid types[8] = {INT8OID, TEXTOID, INT8OID, INT4OID, INT4OID, INT8OID, TEXTOID, TEXTOID};
-	Datum values[8] = {Int64GetDatum(run_id),
+	Oid types[9] = {INT8OID, TEXTOID, INT8OID, INT4OID, INT4OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
+	Datum values[9] = {Int64GetDatum(run_id),
 	                   CStringGetTextDatum(end.status),
 	                   Int64GetDatum(end.rows_pruned),
 	                   Int32GetDatum(int32(end.batches)),
 	                   Int32GetDatum(end.partitions_dropped),
 	                   Int64GetDatum(end.rows_kept_referenced),
 	                   end.error ? CStringGetTextDatum(end.error) : Datum(0),
-	                   end.sqlstate ? CStringGetTextDatum(end.sqlstate) : Datum(0)};
-	char nulls[9] = "        ";
+	                   end.sqlstate ? CStringGetTextDatum(end.sqlstate) : Datum(0),
+	                   end.method ? CStringGetTextDatum(end.method) : Datum(0)};
+	char nulls[10] = "         ";
 	if (!end.error)
 		nulls[6] = 'n';
 	if (!end.sqlstate)
 		nulls[7] = 'n';
+	if (!end.method)
+		nulls[8] = 'n';
 	spi_run("UPDATE retention.runs SET status = $2, rows_pruned = $3, batches = $4, partitions_dropped = $5, "
-	        "rows_kept_referenced = $6, error = $7, sqlstate = $8, finished_at = clock_timestamp() "
+	        "rows_kept_referenced = $6, error = $7, sqlstate = $8, method = $9, finished_at = clock_timestamp() "
 	        "WHERE id = $1 RETURNING finished_at",
-	        8, types, values, nulls, SPI_OK_UPDATE_RETURNING);
+	        9, types, values, nulls, SPI_OK_UPDATE_RETURNING);
 	bool isnull;
 	return DatumGetTimestampTz(spi_first_value(&isnull));
 }

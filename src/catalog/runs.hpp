@@ -20,8 +20,9 @@ struct RunStart {
 // Inserts the 'running' row; returns its id and start time.
 int64 insert_run(const RunStart &start, TimestampTz *started_at);
 
-// Counts one committed batch; called in the batch's own transaction.
-void add_batch(int64 run_id, int64 rows);
+// Counts one committed batch (and how long it has taken so far); called in
+// the batch's own transaction.
+void add_batch(int64 run_id, int64 rows, int32 batch_ms);
 
 struct RunEnd {
 	const char *status;
@@ -31,6 +32,7 @@ struct RunEnd {
 	int64 rows_kept_referenced;
 	const char *error;     // nullptr when none
 	const char *sqlstate;  // nullptr when none
+	const char *method;    // how the tables were walked, or nullptr
 };
 
 // Completes the row; returns finished_at.

@@ -10,6 +10,7 @@
 #include "prune/run_request.hpp"
 #include "border/spi.hpp"
 #include "catalog/runs.hpp"
+#include "module.hpp"
 
 #include "border/pg.hpp"
 
@@ -38,6 +39,15 @@ bool is_retryable(int sqlerrcode) {
 }
 constexpr int batch_attempts = 4;
 
+// A batch first deletes directly, waiting at most this long for a row
+// another session has locked; if it times out, the batch is redone with the
+// skip-locked statement (which waits for no row).
+constexpr char direct_lock_timeout[] = "100ms";
+
+// Above this share of expired rows, walking the heap in block ranges beats
+// walking the index (every heap page is visited anyway).
+constexpr double dense_expiry = 0.10;
+
 // The run lock: a session-level advisory lock per policy, shown in pg_locks
 // as locktype 'advisory', classid run_lock_class, objid hash of the name.
 constexpr uint32 run_lock_class = 0x52455445; // "RETE"
@@ -63,6 +73,10 @@ struct RunState {
 
 	// The batch being run.
 	LeafTarget *leaf;
+	bool direct;               // the fast statement; false: the skip-locked one
+	int32 row_limit;           // rows per batch, shrunk to keep batches short
+	int64 longest_batch_usecs;
+	int64 batch_usecs;
 	Datum lower_key;
 	BlockNumber range_start, range_end;
 	int64 batch_rows;
@@ -156,11 +170,34 @@ void start_run(RunState *state) {
 	state->run_id = catalog::insert_run(start, &state->started_at);
 }
 
+// The planner's estimate of the expired rows of a table, from EXPLAIN.
+double estimated_expired_rows(RunState *state, const LeafTarget *leaf) {
+	Oid types[1] = {state->cutoff_type};
+	Datum values[1] = {state->cutoff_value};
+	border::spi_run(psprintf("EXPLAIN (FORMAT JSON) %s", leaf->select_expired), 1, types, values, nullptr,
+	                SPI_OK_UTILITY);
+	if (SPI_processed < 1)
+		return -1;
+	const char *plan = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	const char *rows = plan ? strstr(plan, "\"Plan Rows\": ") : nullptr;
+	return rows ? strtod(rows + strlen("\"Plan Rows\": "), nullptr) : -1;
+}
+
 void plan_run(RunState *state) {
 	RunIdentity identity = enter_run_identity(state->target);
 	plan_policy(state->target, state->has_cutoff, state->cutoff, state->context);
-	leave_run_identity(identity);
 	state->cutoff_value = cutoff_parameter(state->target, state->cutoff, &state->cutoff_type);
+	// The path per table: through the index for sparse expiry, through the
+	// heap in block ranges when a large share of it is expired.
+	for (int i = 0; i < state->target->nleaves; i++) {
+		LeafTarget *leaf = &state->target->leaves[i];
+		if (!leaf->by_key || leaf->whole_partition_expired || leaf->tuples <= 0)
+			continue;
+		double expired = estimated_expired_rows(state, leaf);
+		if (expired > dense_expiry * leaf->tuples)
+			leaf->by_key = false;
+	}
+	leave_run_identity(identity);
 }
 
 int64 sum_counts(RunState *state, bool kept_referenced) {
@@ -227,31 +264,52 @@ void read_batch_result(RunState *state) {
 
 void count_batch(RunState *state) {
 	if (state->batch_rows > 0)
-		catalog::add_batch(state->run_id, state->batch_rows);
+		catalog::add_batch(state->run_id, state->batch_rows,
+		                   int32((GetCurrentTimestamp() - GetCurrentTransactionStartTimestamp()) / 1000));
 }
 
+const char *batch_lock_timeout(RunState *state) { return state->direct ? direct_lock_timeout : "1s"; }
+
 void delete_batch_by_key(RunState *state) {
-	RunIdentity identity = enter_run_identity(state->target);
+	RunIdentity identity = enter_run_identity(state->target, batch_lock_timeout(state));
 	Oid types[3] = {state->cutoff_type, state->target->key_type, INT4OID};
-	Datum values[3] = {state->cutoff_value, state->lower_key, Int32GetDatum(state->target->batch_size)};
-	border::spi_run(state->leaf->delete_by_key, 3, types, values, nullptr, SPI_OK_SELECT);
+	Datum values[3] = {state->cutoff_value, state->lower_key, Int32GetDatum(state->row_limit)};
+	border::spi_run(state->direct ? state->leaf->delete_by_key_directly : state->leaf->delete_by_key, 3, types, values,
+	                nullptr, SPI_OK_SELECT);
 	read_batch_result(state);
 	leave_run_identity(identity);
 	count_batch(state);
 }
 
 void delete_batch_by_blocks(RunState *state) {
-	RunIdentity identity = enter_run_identity(state->target);
+	RunIdentity identity = enter_run_identity(state->target, batch_lock_timeout(state));
 	ItemPointerData first, end;
 	ItemPointerSet(&first, state->range_start, 0);
 	ItemPointerSet(&end, state->range_end, 0);
 	Oid types[4] = {state->cutoff_type, TIDOID, TIDOID, INT4OID};
 	Datum values[4] = {state->cutoff_value, PointerGetDatum(&first), PointerGetDatum(&end),
-	                   Int32GetDatum(state->target->batch_size)};
-	border::spi_run(state->leaf->delete_by_blocks, 4, types, values, nullptr, SPI_OK_SELECT);
+	                   Int32GetDatum(state->row_limit)};
+	border::spi_run(state->direct ? state->leaf->delete_by_blocks_directly : state->leaf->delete_by_blocks, 4, types,
+	                values, nullptr, SPI_OK_SELECT);
 	read_batch_result(state);
 	leave_run_identity(identity);
 	count_batch(state);
+}
+
+// How the run went through its tables: 'index', 'blocks', 'partitions' or
+// a combination, for the audit row.
+const char *run_method(RunState *state) {
+	if (!state->target || !state->target->leaves)
+		return nullptr;
+	bool index = false, blocks = false, partitions = false;
+	for (int i = 0; i < state->target->nleaves; i++) {
+		const LeafTarget &leaf = state->target->leaves[i];
+		partitions = partitions || leaf.whole_partition_expired;
+		index = index || (!leaf.whole_partition_expired && leaf.by_key);
+		blocks = blocks || (!leaf.whole_partition_expired && !leaf.by_key);
+	}
+	return psprintf("%s%s%s%s%s", index ? "index" : "", index && (blocks || partitions) ? "+" : "", blocks ? "blocks" : "",
+	                blocks && partitions ? "+" : "", partitions ? "partitions" : "");
 }
 
 void finish_record(RunState *state) {
@@ -261,7 +319,8 @@ void finish_record(RunState *state) {
 	                    state->partitions_dropped,
 	                    state->kept_referenced,
 	                    state->error ? state->error->message : nullptr,
-	                    state->error ? unpack_sql_state(state->error->sqlerrcode) : nullptr};
+	                    state->error ? unpack_sql_state(state->error->sqlerrcode) : nullptr,
+	                    run_method(state)};
 	state->request->finished_at = catalog::finish_run(state->run_id, end);
 }
 
@@ -275,12 +334,19 @@ void sleep_between_batches(RunState *state) {
 }
 
 // Runs one batch (body), retrying timing errors. False: the run failed.
+// Each batch is tried with the direct statement first; a row lock held by
+// another session makes it time out quickly, and the batch is redone with
+// the skip-locked statement.
 bool run_batch(RunState *state, void (*body)(RunState *)) {
+	state->direct = true;
 	for (int attempt = 1;; attempt++) {
 		ErrorData *error = nullptr;
 		pgstat_report_activity(STATE_RUNNING, psprintf("retention: %s: batch %lld of %s", state->target->name,
 		                                                 (long long)state->batches + 1, state->leaf->name));
+		TimestampTz started = GetCurrentTimestamp();
 		if (in_transaction(body, state, &error)) {
+			state->batch_usecs = GetCurrentTimestamp() - started;
+			state->longest_batch_usecs = Max(state->longest_batch_usecs, state->batch_usecs);
 			if (state->batch_rows > 0) {
 				state->rows += state->batch_rows;
 				state->batches++;
@@ -288,6 +354,11 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 				pg_atomic_write_u64(&state->request->batches, uint64(state->batches));
 			}
 			return true;
+		}
+		if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && state->direct) {
+			state->direct = false; // someone holds rows of this batch: skip them instead
+			attempt--;
+			continue;
 		}
 		if (!is_retryable(error->sqlerrcode) || attempt >= batch_attempts || stop_wanted(state)) {
 			state->error = error;
@@ -315,16 +386,32 @@ bool should_stop(RunState *state) {
 
 // Through an index on the time column, oldest first; each batch starts where
 // the last one ended, so no batch walks over what earlier ones deleted.
+// Batches are sized by time as well as by rows: a batch that took longer
+// than retention.batch_time_target shrinks the next one, a quick one lets
+// it grow back up to batch_size.
+int32 next_row_limit(RunState *state) {
+	int64 target_usecs = int64(setting_batch_time_target_ms) * 1000;
+	int64 limit = state->row_limit;
+	if (state->batch_usecs > target_usecs)
+		limit = limit * target_usecs / Max(state->batch_usecs, int64(1));
+	else if (state->batch_usecs < target_usecs / 2)
+		limit *= 2;
+	int64 smallest = Min(int64(100), int64(state->target->batch_size));
+	return int32(Min(Max(limit, smallest), int64(state->target->batch_size)));
+}
+
 bool prune_by_key(RunState *state) {
 	state->lower_key = lowest_key(state->target);
+	state->row_limit = state->target->batch_size;
 	for (;;) {
 		if (should_stop(state))
 			return false;
 		if (!run_batch(state, delete_batch_by_key))
 			return false;
-		if (state->batch_rows < state->target->batch_size || !state->batch_has_max)
+		if (state->batch_rows < state->row_limit || !state->batch_has_max)
 			return true;
 		state->lower_key = state->batch_max;
+		state->row_limit = next_row_limit(state);
 		sleep_between_batches(state);
 	}
 }
@@ -340,7 +427,9 @@ bool prune_by_blocks(RunState *state) {
 		range = uint32(Max(1.0, Min(double(max_range), state->target->batch_size / Max(rows_per_block, 1.0))));
 	}
 	int64 found_in_range = 0;
+	int64 target_usecs = int64(setting_batch_time_target_ms) * 1000;
 	BlockNumber next = 0;
+	state->row_limit = state->target->batch_size;
 	while (next < leaf->blocks) {
 		if (should_stop(state))
 			return false;
@@ -349,8 +438,13 @@ bool prune_by_blocks(RunState *state) {
 		if (!run_batch(state, delete_batch_by_blocks))
 			return false;
 		found_in_range += state->batch_rows;
-		if (state->batch_rows < state->target->batch_size) {
-			range = plan::next_block_range(range, found_in_range, state->target->batch_size, 1, max_range);
+		// A batch that stopped at its row limit comes back to the same range.
+		if (state->batch_rows < state->row_limit) {
+			uint32 by_rows = plan::next_block_range(range, found_in_range, state->target->batch_size, 1, max_range);
+			uint32 by_time = state->batch_usecs > target_usecs
+			                     ? uint32(Max(int64(1), int64(range) * target_usecs / state->batch_usecs))
+			                     : by_rows;
+			range = Min(by_rows, by_time);
 			next = state->range_end;
 			found_in_range = 0;
 		}
@@ -428,6 +522,9 @@ void execute_run(RunRequest *request) {
 	request->cutoff = state.cutoff;
 	request->rows_kept_referenced = state.kept_referenced;
 	request->partitions_dropped = state.partitions_dropped;
+	request->longest_batch_ms = int32(state.longest_batch_usecs / 1000);
+	if (const char *method = run_method(&state))
+		strlcpy(request->method, method, sizeof(request->method));
 	request->owner = target->owner;
 	request->worker_pid = MyProcPid;
 	strlcpy(request->relation, target->relation_name, sizeof(request->relation));

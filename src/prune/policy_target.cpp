@@ -13,10 +13,6 @@ namespace retention::prune {
 
 namespace {
 
-// Batches wait at most this long for a lock (a migration's, say) before
-// they give up and are retried; nothing queues behind a waiting batch for long.
-constexpr char batch_lock_timeout[] = "1s";
-
 int64 interval_usecs(const Interval *span) {
 	return span->time + int64(span->day) * USECS_PER_DAY + int64(span->month) * DAYS_PER_MONTH * USECS_PER_DAY;
 }
@@ -95,10 +91,14 @@ bool build_leaf_statements(const LeafSqlInputs &in, LeafTarget *leaf) noexcept {
 		}
 		leaf->delete_by_key = border::copy_quietly(plan::delete_batch_by_key(target).c_str());
 		leaf->delete_by_blocks = border::copy_quietly(plan::delete_batch_by_blocks(target).c_str());
+		leaf->delete_by_key_directly = border::copy_quietly(plan::delete_batch_by_key_directly(target).c_str());
+		leaf->delete_by_blocks_directly = border::copy_quietly(plan::delete_batch_by_blocks_directly(target).c_str());
+		leaf->select_expired = border::copy_quietly(plan::select_expired(target).c_str());
 		leaf->count_expired = border::copy_quietly(plan::count_expired(target).c_str());
 		leaf->count_kept_referenced =
 		    target.guards.empty() ? nullptr : border::copy_quietly(plan::count_kept_referenced(target).c_str());
-		return leaf->delete_by_key && leaf->delete_by_blocks && leaf->count_expired &&
+		return leaf->delete_by_key && leaf->delete_by_blocks && leaf->delete_by_key_directly &&
+		       leaf->delete_by_blocks_directly && leaf->select_expired && leaf->count_expired &&
 		       (target.guards.empty() || leaf->count_kept_referenced);
 	} catch (...) {
 		return false;
@@ -205,7 +205,7 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	return target;
 }
 
-RunIdentity enter_run_identity(const PolicyTarget *target) {
+RunIdentity enter_run_identity(const PolicyTarget *target, const char *lock_timeout) {
 	RunIdentity identity;
 	GetUserIdAndSecContext(&identity.saved_user, &identity.saved_context);
 	SetUserIdAndSecContext(target->run_role,
@@ -213,7 +213,9 @@ RunIdentity enter_run_identity(const PolicyTarget *target) {
 	identity.guc_level = NewGUCNestLevel();
 	(void)set_config_option("search_path", target->search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
 	                        false);
-	(void)set_config_option("lock_timeout", batch_lock_timeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+	// Batches wait at most this long for a lock (a migration's, say) before
+	// they give up and are retried: nothing queues behind one for long.
+	(void)set_config_option("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
 	                        false);
 	ConstraintsSetStmt *all_immediate = makeNode(ConstraintsSetStmt);
 	all_immediate->constraints = NIL;

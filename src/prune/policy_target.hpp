@@ -18,6 +18,9 @@ struct LeafTarget {
 	double tuples;              // planner estimate, sizes the first block range
 	const char *delete_by_key;  // statements, see src/prune/plan/batch_sql.hpp
 	const char *delete_by_blocks;
+	const char *delete_by_key_directly;
+	const char *delete_by_blocks_directly;
+	const char *select_expired;
 	const char *count_expired;
 	const char *count_kept_referenced;  // nullptr: no foreign key references this table
 
@@ -73,7 +76,7 @@ struct RunIdentity {
 	int saved_context;
 	int guc_level;
 };
-RunIdentity enter_run_identity(const PolicyTarget *target);
+RunIdentity enter_run_identity(const PolicyTarget *target, const char *lock_timeout = "1s");
 void leave_run_identity(const RunIdentity &identity);
 
 // Resolves tables, indexes, foreign keys, the archive and the filter, and

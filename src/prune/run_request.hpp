@@ -40,6 +40,8 @@ struct RunRequest {
 	int32 partitions_dropped;
 	int64 rows_kept_referenced;
 	Oid owner;                            // the policy's owner
+	int32 longest_batch_ms;
+	char method[32];
 	int32 worker_pid;
 	char relation[2 * NAMEDATALEN + 8];   // qualified table name when the run started
 	char status[16];                      // 'succeeded', 'failed', 'cancelled', 'partial'

@@ -80,7 +80,7 @@ TEST(BatchSqlSimple, DeleteByKey)
 	          "  FOR UPDATE SKIP LOCKED\n"
 	          "), pruned AS (\n"
 	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
-	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND (\"finished_at\" < $1) IS TRUE\n"
 	          "  RETURNING \"finished_at\"\n"
 	          ")\n"
 	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
@@ -96,7 +96,7 @@ TEST(BatchSqlSimple, DeleteByBlocks)
 	          "  FOR UPDATE SKIP LOCKED\n"
 	          "), pruned AS (\n"
 	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
-	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND (\"finished_at\" < $1) IS TRUE\n"
 	          "  RETURNING \"finished_at\"\n"
 	          ")\n"
 	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
@@ -127,8 +127,8 @@ TEST(BatchSqlFilter, DeleteByKey)
 	          "  FOR UPDATE SKIP LOCKED\n"
 	          "), pruned AS (\n"
 	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
-	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1 AND ((jobs.status = "
-	          "'done'::text))\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND (\"finished_at\" < $1 AND ((jobs.status = "
+	          "'done'::text))) IS TRUE\n"
 	          "  RETURNING \"finished_at\"\n"
 	          ")\n"
 	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
@@ -144,8 +144,8 @@ TEST(BatchSqlFilter, DeleteByBlocks)
 	          "  FOR UPDATE SKIP LOCKED\n"
 	          "), pruned AS (\n"
 	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
-	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1 AND ((jobs.status = "
-	          "'done'::text))\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND (\"finished_at\" < $1 AND ((jobs.status = "
+	          "'done'::text))) IS TRUE\n"
 	          "  RETURNING \"finished_at\"\n"
 	          ")\n"
 	          "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
@@ -180,9 +180,9 @@ TEST(BatchSqlGuards, DeleteByKey)
 	                                                     "  FOR UPDATE SKIP LOCKED\n"
 	                                                     "), pruned AS (\n"
 	                                                     "  DELETE FROM ONLY \"public\".\"jobs\"\n"
-	                                                     "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND " +
+	                                                     "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND (" +
 	                                                     condition +
-	                                                     "\n"
+	                                                     ") IS TRUE\n"
 	                                                     "  RETURNING \"finished_at\"\n"
 	                                                     ")\n"
 	                                                     "SELECT count(*)::bigint, max(\"finished_at\") FROM pruned");
@@ -243,7 +243,7 @@ TEST(BatchSqlArchive, DeleteByKeyCopiesEveryColumn)
 	          "  FOR UPDATE SKIP LOCKED\n"
 	          "), pruned AS (\n"
 	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
-	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND (\"finished_at\" < $1) IS TRUE\n"
 	          "  RETURNING \"public\".\"jobs\".*\n"
 	          "), archived AS (\n"
 	          "  INSERT INTO \"arch\".\"jobs\" (\"id\", \"status\", \"finished_at\")\n"
@@ -262,7 +262,7 @@ TEST(BatchSqlArchive, DeleteByBlocksCopiesEveryColumn)
 	          "  FOR UPDATE SKIP LOCKED\n"
 	          "), pruned AS (\n"
 	          "  DELETE FROM ONLY \"public\".\"jobs\"\n"
-	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND \"finished_at\" < $1\n"
+	          "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM batch)) AND (\"finished_at\" < $1) IS TRUE\n"
 	          "  RETURNING \"public\".\"jobs\".*\n"
 	          "), archived AS (\n"
 	          "  INSERT INTO \"arch\".\"jobs\" (\"id\", \"status\", \"finished_at\")\n"
@@ -319,3 +319,60 @@ TEST(BatchSqlFilterContainment, StatementsAreDeterministic)
 
 } // namespace
 } // namespace retention::prune::plan
+
+namespace {
+
+retention::prune::plan::PruneTarget direct_target()
+{
+	retention::prune::plan::PruneTarget target;
+	target.table = "\"public\".\"jobs\"";
+	target.time_column = "\"created_at\"";
+	target.filter = "(jobs.status = 'done'::text)";
+	return target;
+}
+
+} // namespace
+
+TEST(BatchSqlDirect, KeyBatchDeletesTheIndexedRangeOnceAndRechecks)
+{
+	const std::string sql = retention::prune::plan::delete_batch_by_key_directly(direct_target());
+	EXPECT_EQ(sql, "WITH pruned AS (\n"
+	               "  DELETE FROM ONLY \"public\".\"jobs\"\n"
+	               "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM ONLY \"public\".\"jobs\" WHERE \"created_at\" < $1 AND "
+	               "((jobs.status = 'done'::text)) AND \"created_at\" >= $2 ORDER BY \"created_at\" LIMIT $3)) AND "
+	               "(\"created_at\" < $1 AND ((jobs.status = 'done'::text))) IS TRUE\n"
+	               "  RETURNING \"created_at\"\n"
+	               ")\n"
+	               "SELECT count(*)::bigint, max(\"created_at\") FROM pruned");
+	EXPECT_EQ(sql.find("FOR UPDATE"), std::string::npos);
+}
+
+TEST(BatchSqlDirect, BlockBatchDeletesTheRangeWithTheFullCondition)
+{
+	const std::string sql = retention::prune::plan::delete_batch_by_blocks_directly(direct_target());
+	EXPECT_EQ(sql, "WITH pruned AS (\n"
+	               "  DELETE FROM ONLY \"public\".\"jobs\"\n"
+	               "  WHERE ctid = ANY (ARRAY(SELECT ctid FROM ONLY \"public\".\"jobs\" WHERE ctid >= $2 AND ctid < $3 AND "
+	               "\"created_at\" < $1 AND ((jobs.status = 'done'::text)) LIMIT $4)) AND (\"created_at\" < $1 AND "
+	               "((jobs.status = 'done'::text))) IS TRUE\n"
+	               "  RETURNING \"created_at\"\n"
+	               ")\n"
+	               "SELECT count(*)::bigint, max(\"created_at\") FROM pruned");
+	EXPECT_EQ(sql.find("FOR UPDATE"), std::string::npos);
+}
+
+TEST(BatchSqlDirect, ArchiveCopiesEveryColumnInTheSameStatement)
+{
+	auto target = direct_target();
+	target.archive = retention::prune::plan::ArchiveTarget{"\"public\".\"jobs_archive\"", {"\"id\"", "\"created_at\""}};
+	const std::string sql = retention::prune::plan::delete_batch_by_blocks_directly(target);
+	EXPECT_NE(sql.find("RETURNING \"public\".\"jobs\".*"), std::string::npos);
+	EXPECT_NE(sql.find("INSERT INTO \"public\".\"jobs_archive\" (\"id\", \"created_at\")\n  SELECT \"id\", \"created_at\" FROM pruned"),
+	          std::string::npos);
+}
+
+TEST(BatchSqlDirect, SelectExpiredIsTheSharedCondition)
+{
+	EXPECT_EQ(retention::prune::plan::select_expired(direct_target()),
+	          "SELECT 1 FROM ONLY \"public\".\"jobs\" WHERE \"created_at\" < $1 AND ((jobs.status = 'done'::text))");
+}

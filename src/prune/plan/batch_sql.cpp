@@ -47,11 +47,13 @@ std::string time_and_filter(const PruneTarget &target)
 	return sql;
 }
 
+std::string recheck(const PruneTarget &target);
+
 // The DELETE of the batch CTE's rows, the optional archive copy, and the
 // result row; shared by the key walk and the block walk.
 std::string delete_batch(const PruneTarget &target, const std::string &batch_query)
 {
-	const std::string condition = expired_condition(target);
+	const std::string condition = recheck(target);
 	// With an archive the copy needs every column; otherwise only the time
 	// column is needed for the result row.
 	const std::string returning = target.archive ? target.table + ".*" : target.time_column;
@@ -73,6 +75,30 @@ std::string delete_batch(const PruneTarget &target, const std::string &batch_que
 	}
 	sql += "\nSELECT count(*)::bigint, max(" + target.time_column + ") FROM pruned";
 	return sql;
+}
+
+// A DELETE that takes its rows straight from where_clause: no separate
+// locking pass, so each row is written once (the fast path).
+std::string delete_directly(const PruneTarget &target, const std::string &where_clause)
+{
+	const std::string returning = target.archive ? target.table + ".*" : target.time_column;
+	std::string sql = "WITH pruned AS (\n  DELETE FROM ONLY " + target.table + "\n  WHERE " + where_clause +
+	                  "\n  RETURNING " + returning + "\n)";
+	if (target.archive) {
+		const std::string columns = join(target.archive->columns, ", ");
+		sql += ", archived AS (\n  INSERT INTO " + target.archive->table + " (" + columns + ")\n  SELECT " + columns +
+		       " FROM pruned\n)";
+	}
+	sql += "\nSELECT count(*)::bigint, max(" + target.time_column + ") FROM pruned";
+	return sql;
+}
+
+// The DELETE's recheck of the rows it found by ctid. "IS TRUE" keeps the
+// planner from using the condition as an index condition: the rows are
+// fetched by their ctids (a TID scan), then checked.
+std::string recheck(const PruneTarget &target)
+{
+	return "(" + expired_condition(target) + ") IS TRUE";
 }
 
 } // namespace
@@ -102,6 +128,27 @@ std::string delete_batch_by_blocks(const PruneTarget &target)
 	const std::string batch = "  SELECT ctid FROM ONLY " + target.table + "\n  WHERE ctid >= $2 AND ctid < $3 AND " +
 	                          expired_condition(target) + "\n  LIMIT $4\n  FOR UPDATE SKIP LOCKED";
 	return delete_batch(target, batch);
+}
+
+std::string delete_batch_by_key_directly(const PruneTarget &target)
+{
+	return delete_directly(target, "ctid = ANY (ARRAY(SELECT ctid FROM ONLY " + target.table + " WHERE " +
+	                                   expired_condition(target) + " AND " + target.time_column + " >= $2 ORDER BY " +
+	                                   target.time_column + " LIMIT $3)) AND " + recheck(target));
+}
+
+std::string delete_batch_by_blocks_directly(const PruneTarget &target)
+{
+	// The row limit keeps batch_size a hard cap even when one block holds
+	// more expired rows than a batch may delete.
+	return delete_directly(target, "ctid = ANY (ARRAY(SELECT ctid FROM ONLY " + target.table +
+	                                   " WHERE ctid >= $2 AND ctid < $3 AND " + expired_condition(target) +
+	                                   " LIMIT $4)) AND " + recheck(target));
+}
+
+std::string select_expired(const PruneTarget &target)
+{
+	return "SELECT 1 FROM ONLY " + target.table + " WHERE " + expired_condition(target);
 }
 
 std::string count_expired(const PruneTarget &target)

@@ -51,6 +51,17 @@ std::string delete_batch_by_key(const PruneTarget &target);
 // Same locking, recheck and result as delete_batch_by_key.
 std::string delete_batch_by_blocks(const PruneTarget &target);
 
+// The fast paths of the same batches: one DELETE that waits for rows other
+// sessions have locked instead of skipping them (run with a short
+// lock_timeout; on a lock timeout the engine redoes the batch with the
+// skip-locked statement above). Each row is written once instead of locked
+// and then deleted. Parameters as above.
+std::string delete_batch_by_key_directly(const PruneTarget &target);
+std::string delete_batch_by_blocks_directly(const PruneTarget &target);
+
+// For the planner's estimate of how many rows are expired (EXPLAIN).
+std::string select_expired(const PruneTarget &target);
+
 // Dry run: how many rows a real run would prune now. One row: (count bigint).
 std::string count_expired(const PruneTarget &target);
 
