@@ -13,7 +13,7 @@ use Time::HiRes qw(time usleep);
 our @EXPORT = qw(
   retention_node
   poll_until
-  query_value
+  poll_value
   scheduler_databases
   scheduler_pid
   wait_for_scheduler
@@ -67,10 +67,21 @@ sub poll_until
 	return 0;
 }
 
-sub query_value
+# Runs $sql in $db every 200 ms until it returns a non-empty result, for at
+# most $seconds; returns that result, or '' on timeout.
+sub poll_value
 {
-	my ($node, $db, $sql) = @_;
-	return $node->safe_psql($db, $sql);
+	my ($node, $db, $sql, $seconds) = @_;
+	my $deadline = time() + $seconds;
+	for (;;)
+	{
+		my ($ret, $out) = $node->psql($db, $sql);
+		return $out if $ret == 0 && $out ne '';
+		last if time() >= $deadline;
+		usleep(200_000);
+	}
+	diag("poll_value timed out after $seconds s: $sql");
+	return '';
 }
 
 # The databases with a running retention scheduler, comma-separated, sorted.
