@@ -74,9 +74,11 @@ struct RunState {
 	// The batch being run.
 	LeafTarget *leaf;
 	bool direct;               // the fast statement; false: the skip-locked one
+	bool whole_range;          // block batches: the whole range in one pass (no row limit)
 	int32 row_limit;           // rows per batch, shrunk to keep batches short
 	int64 longest_batch_usecs;
 	int64 batch_usecs;
+	int64 leaf_expected;       // -1: unknown
 	Datum lower_key;
 	BlockNumber range_start, range_end;
 	int64 batch_rows;
@@ -236,6 +238,19 @@ void drop_partition(RunState *state) {
 	state->batch_rows = 0;
 }
 
+// How many rows this table has to lose: lets a block walk stop once it has
+// found them all instead of reading the rest of the heap (the young rows).
+// Cheap only through the index, so only used when there is one.
+void count_leaf_expired(RunState *state) {
+	RunIdentity identity = enter_run_identity(state->target);
+	Oid types[1] = {state->cutoff_type};
+	Datum values[1] = {state->cutoff_value};
+	border::spi_run(state->leaf->count_expired, 1, types, values, nullptr, SPI_OK_SELECT, true);
+	bool isnull;
+	state->leaf_expected = DatumGetInt64(border::spi_first_value(&isnull));
+	leave_run_identity(identity);
+}
+
 void count_kept_referenced(RunState *state) {
 	RunIdentity identity = enter_run_identity(state->target);
 	state->kept_referenced = sum_counts(state, true);
@@ -289,9 +304,25 @@ void delete_batch_by_blocks(RunState *state) {
 	Oid types[4] = {state->cutoff_type, TIDOID, TIDOID, INT4OID};
 	Datum values[4] = {state->cutoff_value, PointerGetDatum(&first), PointerGetDatum(&end),
 	                   Int32GetDatum(state->row_limit)};
-	border::spi_run(state->direct ? state->leaf->delete_by_blocks_directly : state->leaf->delete_by_blocks, 4, types,
-	                values, nullptr, SPI_OK_SELECT);
-	read_batch_result(state);
+	if (state->direct && state->whole_range) {
+		int result = SPI_execute_with_args(state->leaf->delete_block_range, 3, types, values, nullptr, false, 0);
+		if (result == SPI_OK_DELETE)
+			state->batch_rows = int64(SPI_processed); // a plain DELETE (no archive)
+		else if (result == SPI_OK_SELECT)
+			read_batch_result(state);
+		else
+			elog(ERROR, "retention: SPI returned %s for a block range", SPI_result_code_string(result));
+
+		// More than a batch may delete: roll back and redo this range with a limit.
+		if (state->batch_rows > state->row_limit)
+			ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
+			                errmsg("retention: block range held %lld expired rows, more than a batch",
+			                       (long long)state->batch_rows)));
+	} else {
+		border::spi_run(state->direct ? state->leaf->delete_by_blocks_directly : state->leaf->delete_by_blocks, 4,
+		                types, values, nullptr, SPI_OK_SELECT);
+		read_batch_result(state);
+	}
 	leave_run_identity(identity);
 	count_batch(state);
 }
@@ -354,6 +385,11 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 				pg_atomic_write_u64(&state->request->batches, uint64(state->batches));
 			}
 			return true;
+		}
+		if (error->sqlerrcode == ERRCODE_CARDINALITY_VIOLATION && state->whole_range) {
+			state->whole_range = false; // the range was denser than estimated: use the row limit
+			attempt--;
+			continue;
 		}
 		if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && state->direct) {
 			state->direct = false; // someone holds rows of this batch: skip them instead
@@ -421,26 +457,36 @@ bool prune_by_key(RunState *state) {
 bool prune_by_blocks(RunState *state) {
 	LeafTarget *leaf = state->leaf;
 	constexpr uint32 max_range = 1u << 17;
+	// Ranges aim below batch_size, so that a range a little denser than the
+	// last one still fits in one batch instead of being redone.
+	int64 range_rows = Max(int64(1), int64(state->target->batch_size) * 3 / 4);
 	uint32 range = 64;
 	if (leaf->tuples > 0 && leaf->blocks > 0) {
 		double rows_per_block = leaf->tuples / leaf->blocks;
-		range = uint32(Max(1.0, Min(double(max_range), state->target->batch_size / Max(rows_per_block, 1.0))));
+		range = uint32(Max(1.0, Min(double(max_range), range_rows / Max(rows_per_block, 1.0))));
 	}
 	int64 found_in_range = 0;
 	int64 target_usecs = int64(setting_batch_time_target_ms) * 1000;
 	BlockNumber next = 0;
 	state->row_limit = state->target->batch_size;
-	while (next < leaf->blocks) {
+	state->leaf_expected = -1;
+	ErrorData *error = nullptr;
+	if (leaf->indexed && !in_transaction(count_leaf_expired, state, &error))
+		state->leaf_expected = -1; // no matter: walk the whole heap
+	int64 found_in_leaf = 0;
+	while (next < leaf->blocks && (state->leaf_expected < 0 || found_in_leaf < state->leaf_expected)) {
 		if (should_stop(state))
 			return false;
 		state->range_start = next;
 		state->range_end = next + Min(BlockNumber(range), leaf->blocks - next);
+		state->whole_range = true;
 		if (!run_batch(state, delete_batch_by_blocks))
 			return false;
 		found_in_range += state->batch_rows;
+		found_in_leaf += state->batch_rows;
 		// A batch that stopped at its row limit comes back to the same range.
-		if (state->batch_rows < state->row_limit) {
-			uint32 by_rows = plan::next_block_range(range, found_in_range, state->target->batch_size, 1, max_range);
+		if (state->whole_range || state->batch_rows < state->row_limit) {
+			uint32 by_rows = plan::next_block_range(range, found_in_range, range_rows, 1, max_range);
 			uint32 by_time = state->batch_usecs > target_usecs
 			                     ? uint32(Max(int64(1), int64(range) * target_usecs / state->batch_usecs))
 			                     : by_rows;

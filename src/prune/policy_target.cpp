@@ -93,12 +93,14 @@ bool build_leaf_statements(const LeafSqlInputs &in, LeafTarget *leaf) noexcept {
 		leaf->delete_by_blocks = border::copy_quietly(plan::delete_batch_by_blocks(target).c_str());
 		leaf->delete_by_key_directly = border::copy_quietly(plan::delete_batch_by_key_directly(target).c_str());
 		leaf->delete_by_blocks_directly = border::copy_quietly(plan::delete_batch_by_blocks_directly(target).c_str());
+		leaf->delete_block_range = border::copy_quietly(plan::delete_block_range(target).c_str());
 		leaf->select_expired = border::copy_quietly(plan::select_expired(target).c_str());
 		leaf->count_expired = border::copy_quietly(plan::count_expired(target).c_str());
 		leaf->count_kept_referenced =
 		    target.guards.empty() ? nullptr : border::copy_quietly(plan::count_kept_referenced(target).c_str());
 		return leaf->delete_by_key && leaf->delete_by_blocks && leaf->delete_by_key_directly &&
-		       leaf->delete_by_blocks_directly && leaf->select_expired && leaf->count_expired &&
+		       leaf->delete_by_blocks_directly && leaf->delete_block_range && leaf->select_expired &&
+		       leaf->count_expired &&
 		       (target.guards.empty() || leaf->count_kept_referenced);
 	} catch (...) {
 		return false;
@@ -338,7 +340,8 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 		caller = MemoryContextSwitchTo(context);
 		leaf->relid = leaf_oid;
 		leaf->name = pstrdup(inputs.table);
-		leaf->by_key = leads_btree_index_on(leaf_rel, leaf_column);
+		leaf->indexed = leads_btree_index_on(leaf_rel, leaf_column);
+		leaf->by_key = leaf->indexed;
 		leaf->blocks = RelationGetNumberOfBlocks(leaf_rel);
 		leaf->tuples = leaf_rel->rd_rel->reltuples;
 		bool built = build_leaf_statements(inputs, leaf);

@@ -13,13 +13,15 @@ enum class TimeKind { Timestamptz, Timestamp, Date, Epoch };
 struct LeafTarget {
 	Oid relid;
 	const char *name;           // qualified, for messages
-	bool by_key;                // a btree index leads with the time column: keyset batches
+	bool indexed;               // a btree index leads with the time column
+	bool by_key;                // keyset batches through it (sparse expiry); else block ranges
 	BlockNumber blocks;         // heap size when the run started (block-range walk)
 	double tuples;              // planner estimate, sizes the first block range
 	const char *delete_by_key;  // statements, see src/prune/plan/batch_sql.hpp
 	const char *delete_by_blocks;
 	const char *delete_by_key_directly;
 	const char *delete_by_blocks_directly;
+	const char *delete_block_range;
 	const char *select_expired;
 	const char *count_expired;
 	const char *count_kept_referenced;  // nullptr: no foreign key references this table

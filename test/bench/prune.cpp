@@ -16,10 +16,12 @@ namespace {
 // own short transactions.
 constexpr const char *poll_sql = R"SQL(
 SELECT
-  (SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)) * 1000, 0)
-     FROM pg_stat_activity WHERE backend_type = 'retention run' AND xact_start IS NOT NULL),
-  h.age_ms, h.who
+  coalesce(w.age_ms, 0), w.query, h.age_ms, h.who
 FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+  SELECT extract(epoch FROM clock_timestamp() - xact_start) * 1000 AS age_ms, query
+    FROM pg_stat_activity WHERE backend_type = 'retention run' AND xact_start IS NOT NULL
+   ORDER BY xact_start LIMIT 1) AS w ON true
+LEFT JOIN LATERAL (
   SELECT extract(epoch FROM clock_timestamp() - xact_start) * 1000 AS age_ms,
          CASE WHEN backend_type = 'client backend' THEN coalesce(nullif(application_name, ''), 'client')
               ELSE backend_type END AS who
@@ -68,10 +70,13 @@ void Poller::loop() {
 			{
 				pqxx::nontransaction tx{*conn_};
 				pqxx::row row = tx.exec_prepared1("poll");
-				result_.worker_xact_ms = std::max(result_.worker_xact_ms, row[0].as<double>());
-				if (!row[1].is_null() && row[1].as<double>() > result_.horizon_ms) {
-					result_.horizon_ms = row[1].as<double>();
-					result_.horizon_by = row[2].as<std::string>();
+				if (row[0].as<double>() > result_.worker_xact_ms) {
+					result_.worker_xact_ms = row[0].as<double>();
+					result_.worker_activity = row[1].is_null() ? "" : row[1].as<std::string>();
+				}
+				if (!row[2].is_null() && row[2].as<double>() > result_.horizon_ms) {
+					result_.horizon_ms = row[2].as<double>();
+					result_.horizon_by = row[3].as<std::string>();
 				}
 				result_.samples++;
 			}
@@ -263,6 +268,9 @@ Measurement measure(Contender contender, pqxx::connection &control, const BuiltT
 		if (outcome.longest_from_runs) {
 			m.longest_txn_ms = outcome.longest_txn_ms;
 			m.longest_source = "retention.runs";
+			m.notes += ", worker xact polled max " + std::to_string(long(polled.worker_xact_ms + 0.5)) + " ms";
+			if (polled.worker_xact_ms > outcome.longest_txn_ms + 20 && !polled.worker_activity.empty())
+				m.notes += " (in \"" + polled.worker_activity + "\")";
 		} else {
 			m.longest_txn_ms = polled.worker_xact_ms;
 			m.longest_source = "polled";
@@ -278,9 +286,8 @@ Measurement measure(Contender contender, pqxx::connection &control, const BuiltT
 	exec(*session, "SELECT 1");
 	std::this_thread::sleep_for(std::chrono::milliseconds(300));
 	m.dead_tuples = static_cast<long long>(query_double(
-	    control, "SELECT sum(n_dead_tup) FROM pg_stat_user_tables WHERE relid IN (SELECT relid FROM "
-	             "pg_partition_tree('" +
-	                 std::string(table_name) + "'))"));
+	    control, "SELECT sum(n_dead_tup) FROM pg_stat_user_tables WHERE relid = '" + std::string(table_name) +
+	                 "'::regclass OR relid IN (SELECT relid FROM pg_partition_tree('" + table_name + "'))"));
 
 	// Exactly the expired rows are gone (checked after the statistics: this
 	// scan prunes pages on the way).

@@ -376,3 +376,15 @@ TEST(BatchSqlDirect, SelectExpiredIsTheSharedCondition)
 	EXPECT_EQ(retention::prune::plan::select_expired(direct_target()),
 	          "SELECT 1 FROM ONLY \"public\".\"jobs\" WHERE \"created_at\" < $1 AND ((jobs.status = 'done'::text))");
 }
+
+TEST(BatchSqlDirect, BlockRangeIsOnePassWithTheConditionRechecked)
+{
+	EXPECT_EQ(retention::prune::plan::delete_block_range(direct_target()),
+	          "DELETE FROM ONLY \"public\".\"jobs\" WHERE ctid >= $2 AND ctid < $3 AND (\"created_at\" < $1 AND "
+	          "((jobs.status = 'done'::text))) IS TRUE");
+	auto archived = direct_target();
+	archived.archive = retention::prune::plan::ArchiveTarget{"\"public\".\"jobs_archive\"", {"\"id\""}};
+	const std::string with_archive = retention::prune::plan::delete_block_range(archived);
+	EXPECT_NE(with_archive.find("INSERT INTO \"public\".\"jobs_archive\""), std::string::npos);
+	EXPECT_NE(with_archive.find("WHERE ctid >= $2 AND ctid < $3 AND (\"created_at\" < $1"), std::string::npos);
+}

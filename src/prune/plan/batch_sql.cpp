@@ -146,6 +146,16 @@ std::string delete_batch_by_blocks_directly(const PruneTarget &target)
 	                                   " LIMIT $4)) AND " + recheck(target));
 }
 
+std::string delete_block_range(const PruneTarget &target)
+{
+	const std::string where = "ctid >= $2 AND ctid < $3 AND " + recheck(target);
+	// Without an archive, a plain DELETE: RETURNING into a CTE would more
+	// than double the cost of the statement, and the block walk needs no key.
+	if (!target.archive)
+		return "DELETE FROM ONLY " + target.table + " WHERE " + where;
+	return delete_directly(target, where);
+}
+
 std::string select_expired(const PruneTarget &target)
 {
 	return "SELECT 1 FROM ONLY " + target.table + " WHERE " + expired_condition(target);

@@ -1,0 +1,2 @@
+# Empty dependencies file for retention_pure.
+# This may be replaced when dependencies are built.
