@@ -93,6 +93,19 @@ INSERT INTO retention.policies (relation, time_column, retain, reason) VALUES ('
 SELECT status, rows_pruned, cutoff FROM retention.run('billing');
 SELECT count(*) FROM billing;
 
+-- max_runtime: a run stops after that long as 'partial'; the rest waits for the next run.
+CREATE TABLE slow_logs (id int PRIMARY KEY, created_at timestamptz);
+CREATE INDEX ON slow_logs (created_at);
+INSERT INTO slow_logs SELECT i, now() - (i || ' days')::interval FROM generate_series(1, 100) i;
+INSERT INTO retention.policies (relation, time_column, retain, batch_size, batch_delay, max_runtime)
+VALUES ('slow_logs', 'created_at', '12 hours', 10, '200 ms', '500 ms');
+SELECT status, rows_pruned < 100 AS rows_remain, rows_pruned = 10 * batches AS whole_batches, error
+FROM retention.run('slow_logs');
+SELECT 100 - count(*) = (SELECT rows_pruned FROM retention.runs WHERE policy = 'slow_logs') AS counted_exactly FROM slow_logs;
+UPDATE retention.policies SET max_runtime = NULL, batch_delay = '0' WHERE name = 'slow_logs';
+SELECT status FROM retention.run('slow_logs');
+SELECT count(*) FROM slow_logs;
+
 -- Errors: unknown policy, NULL, a real run in a transaction block (a dry run is fine there).
 SELECT * FROM retention.run('no_such_policy');
 SELECT * FROM retention.run(NULL);
@@ -223,6 +236,6 @@ SELECT count(*) FROM retention.run_all(dry_run => true) WHERE policy = 'billing'
 
 DELETE FROM retention.policies;
 DELETE FROM retention.runs;
-DROP TABLE logs, events, paths, kinds, sessions, billing, fragile, drifting, jobs, jobs_archive, flow_run_steps, flow_run_notes,
+DROP TABLE logs, events, paths, slow_logs, kinds, sessions, billing, fragile, drifting, jobs, jobs_archive, flow_run_steps, flow_run_notes,
            pinned, flow_runs, metrics, samples, samples_archive, samples_archive_old;
 DROP FUNCTION refuse_id_25();
