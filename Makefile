@@ -14,6 +14,7 @@ OBJS = \
 	src/module.o \
 	src/border/guard.o \
 	src/border/spi.o \
+	src/border/transaction.o \
 	src/api/run.o \
 	src/catalog/runs.o \
 	src/prune/engine.o \

@@ -9,6 +9,7 @@
 #include "prune/policy_target.hpp"
 #include "prune/run_request.hpp"
 #include "border/spi.hpp"
+#include "border/transaction.hpp"
 #include "catalog/runs.hpp"
 #include "module.hpp"
 
@@ -90,36 +91,20 @@ bool stop_wanted(RunState *state) {
 	return stop_requested || pg_atomic_read_u32(&state->request->cancel_requested) != 0;
 }
 
-// Runs body in a transaction of its own. On error, the transaction is
-// aborted (which also restores the user and the settings body changed) and
-// the error is kept in *error.
+struct StateCall {
+	void (*body)(RunState *);
+	RunState *state;
+};
+
+void call_with_state(void *argument) {
+	auto *call = static_cast<StateCall *>(argument);
+	call->body(call->state);
+}
+
+// Runs body in a transaction of its own (see border::run_in_transaction).
 bool in_transaction(void (*body)(RunState *), RunState *state, ErrorData **error) {
-	volatile bool committed = false;
-	PG_TRY();
-	{
-		// A background worker sets the statement time itself: now() in
-		// this transaction is this moment.
-		SetCurrentStatementStartTimestamp();
-		StartTransactionCommand();
-		PushActiveSnapshot(GetTransactionSnapshot());
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "retention: SPI_connect failed");
-		body(state);
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
-		committed = true;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(state->context);
-		*error = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(state->context);
-	return committed;
+	StateCall call{body, state};
+	return border::run_in_transaction(call_with_state, &call, state->context, error);
 }
 
 void refuse(RunState *state, int sqlerrcode, const char *message) {

@@ -10,6 +10,7 @@
 #include "prune/run_request.hpp"
 #include "worker/scheduler.hpp"
 #include "border/spi.hpp"
+#include "border/transaction.hpp"
 
 #include "border/pg.hpp"
 
@@ -31,36 +32,14 @@ struct DuePolicies {
 	char **names;  // in run order
 };
 
-// Runs body in a transaction with SPI; false (and the error logged) if it failed.
+// Runs body in a transaction of its own; false (and the error logged) if it failed.
 bool in_transaction(void (*body)(void *), void *argument, MemoryContext keep) {
-	volatile bool committed = false;
-	PG_TRY();
-	{
-		// A background worker sets the statement time itself: now() in
-		// this transaction is this moment.
-		SetCurrentStatementStartTimestamp();
-		StartTransactionCommand();
-		PushActiveSnapshot(GetTransactionSnapshot());
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "retention: SPI_connect failed");
-		body(argument);
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
-		committed = true;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(keep);
-		ErrorData *error = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		ereport(LOG, (errmsg("retention scheduler: %s", error->message)));
-		FreeErrorData(error);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(keep);
-	return committed;
+	ErrorData *error = nullptr;
+	if (border::run_in_transaction(body, argument, keep, &error))
+		return true;
+	ereport(LOG, (errmsg("retention scheduler: %s", error->message)));
+	FreeErrorData(error);
+	return false;
 }
 
 struct Startup {

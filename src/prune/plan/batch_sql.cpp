@@ -49,6 +49,19 @@ std::string time_and_filter(const PruneTarget &target)
 
 std::string recheck(const PruneTarget &target);
 
+// What follows the pruned CTE in every DELETE statement: the archive copy
+// (if any) and the result row (count, newest deleted time).
+std::string archive_and_result(const PruneTarget &target)
+{
+	std::string sql;
+	if (target.archive) {
+		const std::string columns = join(target.archive->columns, ", ");
+		sql += ", archived AS (\n  INSERT INTO " + target.archive->table + " (" + columns + ")\n  SELECT " + columns +
+		       " FROM pruned\n)";
+	}
+	return sql + "\nSELECT count(*)::bigint, max(" + target.time_column + ") FROM pruned";
+}
+
 // The DELETE of the batch CTE's rows, the optional archive copy, and the
 // result row; shared by the key walk and the block walk.
 std::string delete_batch(const PruneTarget &target, const std::string &batch_query)
@@ -68,13 +81,7 @@ std::string delete_batch(const PruneTarget &target, const std::string &batch_que
 	                  "\n"
 	                  "  RETURNING " +
 	                  returning + "\n)";
-	if (target.archive) {
-		const std::string columns = join(target.archive->columns, ", ");
-		sql += ", archived AS (\n  INSERT INTO " + target.archive->table + " (" + columns + ")\n  SELECT " + columns +
-		       " FROM pruned\n)";
-	}
-	sql += "\nSELECT count(*)::bigint, max(" + target.time_column + ") FROM pruned";
-	return sql;
+	return sql + archive_and_result(target);
 }
 
 // A DELETE that takes its rows straight from where_clause: no separate
@@ -82,15 +89,8 @@ std::string delete_batch(const PruneTarget &target, const std::string &batch_que
 std::string delete_directly(const PruneTarget &target, const std::string &where_clause)
 {
 	const std::string returning = target.archive ? target.table + ".*" : target.time_column;
-	std::string sql = "WITH pruned AS (\n  DELETE FROM ONLY " + target.table + "\n  WHERE " + where_clause +
-	                  "\n  RETURNING " + returning + "\n)";
-	if (target.archive) {
-		const std::string columns = join(target.archive->columns, ", ");
-		sql += ", archived AS (\n  INSERT INTO " + target.archive->table + " (" + columns + ")\n  SELECT " + columns +
-		       " FROM pruned\n)";
-	}
-	sql += "\nSELECT count(*)::bigint, max(" + target.time_column + ") FROM pruned";
-	return sql;
+	return "WITH pruned AS (\n  DELETE FROM ONLY " + target.table + "\n  WHERE " + where_clause + "\n  RETURNING " +
+	       returning + "\n)" + archive_and_result(target);
 }
 
 // The DELETE's recheck of the rows it found by ctid. "IS TRUE" keeps the
