@@ -58,9 +58,10 @@ void stop_scheduler(DatabaseEntry *entry) {
 }
 
 // One pass: databases that accept connections and that retention.databases allows.
-void supervise_databases() {
+void supervise_databases(bool settings_reloaded) {
 	TimestampTz now = GetCurrentTimestamp();
-	bool recheck_now = take_recheck_request();
+	// A reload may have turned scheduling on or widened retention.databases.
+	bool recheck_now = take_recheck_request() || settings_reloaded;
 	ListCell *cell;
 	foreach (cell, entries) {
 		auto *entry = static_cast<DatabaseEntry *>(lfirst(cell));
@@ -147,11 +148,12 @@ void retention_launcher_main(Datum) {
 	retention::worker::register_launcher_process();
 	ereport(LOG, (errmsg("retention launcher started")));
 	while (!ShutdownRequestPending) {
+		bool reloaded = ConfigReloadPending;
 		if (ConfigReloadPending) {
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		retention::worker::supervise_databases();
+		retention::worker::supervise_databases(reloaded);
 		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, retention::worker::launcher_nap_ms,
 		                PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);

@@ -89,6 +89,22 @@ void find_due_policies(void *argument) {
 	due->count = count;
 }
 
+struct StillDue {
+	const char *policy;
+	bool due;
+};
+
+// The list of due policies is made once per look; a policy edited or
+// disabled while an earlier one of the list ran must not run on that list.
+void check_still_due(void *argument) {
+	auto *check = static_cast<StillDue *>(argument);
+	Oid types[1] = {TEXTOID};
+	Datum values[1] = {CStringGetTextDatum(check->policy)};
+	border::spi_run("SELECT 1 FROM retention.status WHERE policy = $1 AND next_run_at <= now() AND NOT running", 1,
+	                types, values, nullptr, SPI_OK_SELECT, true);
+	check->due = SPI_processed > 0;
+}
+
 void prune_history(void *) {
 	if (setting_history_minutes <= 0)
 		return;
@@ -185,6 +201,14 @@ void retention_scheduler_main(Datum argument) {
 				}
 				for (int i = 0; i < due.count; i++) {
 					CHECK_FOR_INTERRUPTS();
+					if (ConfigReloadPending) {
+						ConfigReloadPending = false;
+						ProcessConfigFile(PGC_SIGHUP);
+					}
+					StillDue check{due.names[i], false};
+					if (!retention::setting_enabled || (i > 0 && (!in_transaction(check_still_due, &check, tick) ||
+					                                               !check.due)))
+						continue;
 					pgstat_report_activity(STATE_RUNNING, psprintf("retention: scheduled run of %s", due.names[i]));
 					run_scheduled(due.names[i], tick);
 				}

@@ -97,7 +97,7 @@ ok( poll_until(
 );
 ok( poll_until(
 		$lone, 'postgres',
-		"SELECT count(*) FROM pg_stat_activity WHERE backend_type IN ('retention scheduler', 'retention run')",
+		"SELECT count(*) FROM pg_stat_activity WHERE pid = $lone_scheduler OR backend_type = 'retention run'",
 		'0', 10),
 	'terminate: the scheduler and its run worker are gone');
 is( $lone->safe_psql(
@@ -251,8 +251,9 @@ $standby->stop;
 ########################################################################
 my $remaining = 80 - (time() - $terminated_at);
 $remaining = 5 if $remaining < 5;
-like(wait_for_scheduler($lone, 'postgres', $remaining),
-	qr/^\d+$/, 'terminate: the launcher starts a new scheduler later');
+my $new_scheduler = wait_for_scheduler($lone, 'postgres', $remaining);
+like($new_scheduler, qr/^\d+$/, 'terminate: the launcher starts a new scheduler later');
+isnt($new_scheduler, $lone_scheduler, 'terminate: a new process');
 note(sprintf('terminate: new scheduler %.0f s after the termination', time() - $terminated_at));
 ok(wait_until_all_pruned($lone, 20), 'terminate: the new scheduler prunes the rest');
 is( $lone->safe_psql(
