@@ -76,6 +76,7 @@ struct RunState {
 	LeafTarget *leaf;
 	bool direct;               // the fast statement; false: the skip-locked one
 	bool whole_range;          // block batches: the whole range in one pass (no row limit)
+	bool range_contended;      // a row of this block range is locked: skip-locked batches until it is done
 	int32 row_limit;           // rows per batch, shrunk to keep batches short
 	int64 longest_batch_usecs;
 	int64 batch_usecs;
@@ -354,7 +355,7 @@ void sleep_between_batches(RunState *state) {
 // another session makes it time out quickly, and the batch is redone with
 // the skip-locked statement.
 bool run_batch(RunState *state, void (*body)(RunState *)) {
-	state->direct = true;
+	state->direct = !state->range_contended;
 	for (int attempt = 1;; attempt++) {
 		ErrorData *error = nullptr;
 		pgstat_report_activity(STATE_RUNNING, psprintf("retention: %s: batch %lld of %s", state->target->name,
@@ -378,6 +379,7 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 		}
 		if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && state->direct) {
 			state->direct = false; // someone holds rows of this batch: skip them instead
+			state->range_contended = true;
 			attempt--;
 			continue;
 		}
@@ -422,11 +424,13 @@ int32 next_row_limit(RunState *state) {
 }
 
 bool prune_by_key(RunState *state) {
+	state->range_contended = false;
 	state->lower_key = lowest_key(state->target);
 	state->row_limit = state->target->batch_size;
 	for (;;) {
 		if (should_stop(state))
 			return false;
+		state->range_contended = false; // contention is about the rows of one batch
 		if (!run_batch(state, delete_batch_by_key))
 			return false;
 		if (state->batch_rows < state->row_limit || !state->batch_has_max)
@@ -455,6 +459,7 @@ bool prune_by_blocks(RunState *state) {
 	BlockNumber next = 0;
 	state->row_limit = state->target->batch_size;
 	state->leaf_expected = -1;
+	state->range_contended = false;
 	ErrorData *error = nullptr;
 	if (leaf->indexed && !in_transaction(count_leaf_expired, state, &error))
 		state->leaf_expected = -1; // no matter: walk the whole heap
@@ -469,8 +474,12 @@ bool prune_by_blocks(RunState *state) {
 			return false;
 		found_in_range += state->batch_rows;
 		found_in_leaf += state->batch_rows;
-		// A batch that stopped at its row limit comes back to the same range.
-		if (state->whole_range || state->batch_rows < state->row_limit) {
+		// Only the one-pass statement finishes a range whatever it held; a
+		// batch with a row limit (after a dense range or a locked row) that
+		// reached it comes back to the same range.
+		bool range_done = (state->direct && state->whole_range) || state->batch_rows < state->row_limit;
+		if (range_done) {
+			state->range_contended = false;
 			uint32 by_rows = plan::next_block_range(range, found_in_range, range_rows, 1, max_range);
 			uint32 by_time = state->batch_usecs > target_usecs
 			                     ? uint32(Max(int64(1), int64(range) * target_usecs / state->batch_usecs))

@@ -137,6 +137,7 @@ struct Measurement {
 	double seconds = 0;
 	double longest_txn_ms = 0;
 	std::string longest_source; // "client", "polled", "retention.runs"
+	double polled_worker_ms = 0; // retention.run(): the run worker's longest transaction, polled
 	double wal_bytes = 0;
 	long long dead_tuples = 0;
 	long long rows = 0;

@@ -152,6 +152,7 @@ struct Summary {
 	double rows_per_second = 0;
 	double longest_ms = 0;
 	std::string longest_source;
+	double polled_worker_ms = 0;
 	double wal_per_row = 0;
 	double dead = 0;
 	std::string notes;
@@ -179,6 +180,7 @@ Summary summarize(Contender contender, const std::vector<Measurement> &runs, lon
 	s.rows_per_second = s.seconds > 0 ? double(expired) / s.seconds : 0;
 	s.longest_ms = median_of(runs, [](const Measurement &m) { return m.longest_txn_ms; });
 	s.longest_source = middle.longest_source;
+	s.polled_worker_ms = median_of(runs, [](const Measurement &m) { return m.polled_worker_ms; });
 	s.wal_per_row = median_of(runs, [](const Measurement &m) { return m.wal_bytes / double(std::max(1LL, m.rows)); });
 	s.dead = median_of(runs, [](const Measurement &m) { return double(m.dead_tuples); });
 	s.notes = middle.notes;
@@ -466,18 +468,20 @@ int main_checked(int argc, char **argv) {
 		    fixed(min_window, 0) + "–" + fixed(max_window, 0) +
 		    " s), then the prune with the clients still running. Horizon held: the oldest transaction of the "
 		    "database holding an xid or xmin (pg_stat_activity, sampled every 20 ms, the poller and the clients "
-		    "left out), i.e. how long vacuum could not remove rows dead since it began.");
+		    "left out), i.e. how long vacuum could not remove rows dead since it began. The clients are paced, so \"× idle\" "
+		    "stays near 1 unless they fall behind; p99 during a prune rests on \"ops in prune\" samples, few for a "
+		    "short prune.");
 		Grid grid;
 		grid.headers = {"contender",   "prune s",  "idle ops/s", "ops/s during", "× idle",      "idle p50 ms",
-		                "p50 ms",      "idle p99 ms", "p99 ms",   "p99 × idle",   "errors",      "horizon held ms",
-		                "held by"};
+		                "p50 ms",      "idle p99 ms", "p99 ms",   "p99 × idle",   "ops in prune", "errors",
+		                "horizon held ms", "held by"};
 		for (const ForegroundResult &r : foreground_results)
 			grid.rows.push_back(
 			    {label(r.contender), fixed(r.prune_seconds, 2), fixed(r.idle.ops_per_second, 0),
 			     fixed(r.during.ops_per_second, 0),
 			     r.idle.ops_per_second > 0 ? fixed(r.during.ops_per_second / r.idle.ops_per_second, 2) : "-",
 			     fixed(r.idle.p50_ms, 2), fixed(r.during.p50_ms, 2), fixed(r.idle.p99_ms, 2), fixed(r.during.p99_ms, 2),
-			     r.idle.p99_ms > 0 ? fixed(r.during.p99_ms / r.idle.p99_ms, 2) : "-",
+			     r.idle.p99_ms > 0 ? fixed(r.during.p99_ms / r.idle.p99_ms, 2) : "-", grouped(r.during.ops),
 			     std::to_string(r.idle.errors + r.during.errors), fixed(r.prune_horizon.horizon_ms, 0),
 			     holder(r.prune_horizon.horizon_by, r.contender)});
 		report.grid(grid);
@@ -507,13 +511,16 @@ int main_checked(int argc, char **argv) {
 	auto verdict = [](bool met) { return std::string(met ? "yes" : "NO"); };
 	double ratio = 0;
 	if (ratio_in("dense_indexed", Contender::run, Contender::delete_all, ratio)) {
-		double longest = 0;
+		const Summary *run = nullptr;
 		for (const CaseResult &result : results)
 			if (result.spec.name == "dense_indexed")
-				longest = result.summaries.at(Contender::run).longest_ms;
+				run = &result.summaries.at(Contender::run);
 		targets.rows.push_back({"dense_indexed: ≥ 0.9× DELETE", fixed(ratio, 2) + "×", verdict(ratio >= 0.9)});
-		targets.rows.push_back(
-		    {"dense_indexed: no batch transaction over 250 ms", fixed(longest, 0) + " ms", verdict(longest <= 250)});
+		targets.rows.push_back({"dense_indexed: no batch transaction over 250 ms (" + run->longest_source + ")",
+		                        fixed(run->longest_ms, 0) + " ms", verdict(run->longest_ms <= 250)});
+		if (run->longest_source != "polled")
+			targets.rows.push_back({"dense_indexed: no run-worker transaction of any kind over 250 ms (polled)",
+			                        fixed(run->polled_worker_ms, 0) + " ms", verdict(run->polled_worker_ms <= 250)});
 	}
 	if (ratio_in("dense_noindex", Contender::run, Contender::delete_all, ratio))
 		targets.rows.push_back({"dense_noindex: ≥ 0.8× DELETE", fixed(ratio, 2) + "×", verdict(ratio >= 0.8)});

@@ -261,6 +261,7 @@ Measurement measure(Contender contender, pqxx::connection &control, const BuiltT
 	m.wal_bytes = query_double(control, "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '" + lsn_before + "')");
 
 	m.seconds = outcome.seconds;
+	m.polled_worker_ms = polled.worker_xact_ms;
 	m.rows = outcome.rows;
 	m.batches = outcome.batches;
 	m.notes = outcome.notes;
