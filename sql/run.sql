@@ -41,8 +41,8 @@ INSERT INTO retention.policies (relation, time_column, retain, batch_size) VALUE
 SELECT status, rows_pruned, batches >= 50 AS at_most_batch_size_per_batch, method FROM retention.run('events');
 SELECT count(*), max(id) FROM events;
 
--- The path per run: where most rows are expired the heap is walked in block
--- ranges even with an index; where few are, the index is.
+-- The path: with an index on the time column, slices of it, whether few or
+-- most rows are expired (without one, block ranges: see events above).
 CREATE TABLE paths (id int, created_at timestamptz);
 CREATE INDEX ON paths (created_at);
 INSERT INTO paths SELECT i, now() - (i || ' minutes')::interval - interval '30 seconds' FROM generate_series(1, 20000) i;

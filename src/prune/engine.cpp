@@ -45,10 +45,6 @@ constexpr int batch_attempts = 4;
 // skip-locked statement (which waits for no row).
 constexpr char direct_lock_timeout[] = "100ms";
 
-// Above this share of expired rows, walking the heap in block ranges beats
-// walking the index (every heap page is visited anyway).
-constexpr double dense_expiry = 0.10;
-
 // The run lock: a session-level advisory lock per policy, shown in pg_locks
 // as locktype 'advisory', classid run_lock_class, objid hash of the name.
 constexpr uint32 run_lock_class = 0x52455445; // "RETE"
@@ -80,7 +76,7 @@ struct RunState {
 	int32 row_limit;           // rows per batch, shrunk to keep batches short
 	int64 longest_batch_usecs;
 	int64 batch_usecs;
-	int64 leaf_expected;       // -1: unknown
+	bool last_slice;           // index slices: this slice ran to the cutoff
 	Datum lower_key;
 	BlockNumber range_start, range_end;
 	int64 batch_rows;
@@ -158,33 +154,10 @@ void start_run(RunState *state) {
 	state->run_id = catalog::insert_run(start, &state->started_at);
 }
 
-// The planner's estimate of the expired rows of a table, from EXPLAIN.
-double estimated_expired_rows(RunState *state, const LeafTarget *leaf) {
-	Oid types[1] = {state->cutoff_type};
-	Datum values[1] = {state->cutoff_value};
-	border::spi_run(psprintf("EXPLAIN (FORMAT JSON) %s", leaf->select_expired), 1, types, values, nullptr,
-	                SPI_OK_UTILITY);
-	if (SPI_processed < 1)
-		return -1;
-	const char *plan = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	const char *rows = plan ? strstr(plan, "\"Plan Rows\": ") : nullptr;
-	return rows ? strtod(rows + strlen("\"Plan Rows\": "), nullptr) : -1;
-}
-
 void plan_run(RunState *state) {
 	RunIdentity identity = enter_run_identity(state->target);
 	plan_policy(state->target, state->has_cutoff, state->cutoff, state->context);
 	state->cutoff_value = cutoff_parameter(state->target, state->cutoff, &state->cutoff_type);
-	// The path per table: through the index for sparse expiry, through the
-	// heap in block ranges when a large share of it is expired.
-	for (int i = 0; i < state->target->nleaves; i++) {
-		LeafTarget *leaf = &state->target->leaves[i];
-		if (!leaf->by_key || leaf->whole_partition_expired || leaf->tuples <= 0)
-			continue;
-		double expired = estimated_expired_rows(state, leaf);
-		if (expired > dense_expiry * leaf->tuples)
-			leaf->by_key = false;
-	}
 	leave_run_identity(identity);
 }
 
@@ -224,19 +197,6 @@ void drop_partition(RunState *state) {
 	state->batch_rows = 0;
 }
 
-// How many rows this table has to lose: lets a block walk stop once it has
-// found them all instead of reading the rest of the heap (the young rows).
-// Cheap only through the index, so only used when there is one.
-void count_leaf_expired(RunState *state) {
-	RunIdentity identity = enter_run_identity(state->target);
-	Oid types[1] = {state->cutoff_type};
-	Datum values[1] = {state->cutoff_value};
-	border::spi_run(state->leaf->count_expired, 1, types, values, nullptr, SPI_OK_SELECT, true);
-	bool isnull;
-	state->leaf_expected = DatumGetInt64(border::spi_first_value(&isnull));
-	leave_run_identity(identity);
-}
-
 void count_kept_referenced(RunState *state) {
 	RunIdentity identity = enter_run_identity(state->target);
 	state->kept_referenced = sum_counts(state, true);
@@ -271,13 +231,62 @@ void count_batch(RunState *state) {
 
 const char *batch_lock_timeout(RunState *state) { return state->direct ? direct_lock_timeout : "1s"; }
 
+// A key of the time column as a parameter: epochs widened to bigint.
+Datum key_value(Datum value, Oid type) {
+	switch (type) {
+	case INT2OID:
+		return Int64GetDatum(DatumGetInt16(value));
+	case INT4OID:
+		return Int64GetDatum(DatumGetInt32(value));
+	default: // int8, timestamp, timestamptz, date: passed by value
+		return value;
+	}
+}
+
+// One batch through the index. Fast form: find where a slice of row_limit
+// index entries from lower_key ends, delete the slice's expired rows with a
+// plain DELETE through the index. When more than a batch of rows share one
+// time value, or a row of the slice is locked by another session, the batch
+// takes at most row_limit rows by ctid from lower_key instead (skipping
+// locked rows in the second case).
 void delete_batch_by_key(RunState *state) {
 	RunIdentity identity = enter_run_identity(state->target, batch_lock_timeout(state));
 	Oid types[3] = {state->cutoff_type, state->target->key_type, INT4OID};
 	Datum values[3] = {state->cutoff_value, state->lower_key, Int32GetDatum(state->row_limit)};
-	border::spi_run(state->direct ? state->leaf->delete_by_key_directly : state->leaf->delete_by_key, 3, types, values,
-	                nullptr, SPI_OK_SELECT);
-	read_batch_result(state);
+	bool by_ctid = !state->direct;
+	Datum slice_end = highest_key(state->target);
+	bool found_end = false;
+	if (state->direct) {
+		border::spi_run(state->leaf->time_slice_end, 3, types, values, nullptr, SPI_OK_SELECT, true);
+		if (SPI_processed > 0) {
+			bool isnull;
+			Datum end = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			slice_end = key_value(end, SPI_gettypeid(SPI_tuptable->tupdesc, 1));
+			found_end = true;
+			by_ctid = slice_end == state->lower_key; // a batch of rows with one time value
+		}
+	}
+	if (by_ctid) {
+		border::spi_run(state->direct ? state->leaf->delete_by_key_directly : state->leaf->delete_by_key, 3, types,
+		                values, nullptr, SPI_OK_SELECT);
+		read_batch_result(state);
+		state->last_slice = state->batch_rows < state->row_limit || !state->batch_has_max;
+		if (state->batch_has_max)
+			state->lower_key = state->batch_max;
+	} else {
+		Oid slice_types[3] = {state->cutoff_type, state->target->key_type, state->target->key_type};
+		Datum slice_values[3] = {state->cutoff_value, state->lower_key, slice_end};
+		int result = SPI_execute_with_args(state->leaf->delete_time_slice, 3, slice_types, slice_values, nullptr,
+		                                   false, 0);
+		if (result == SPI_OK_DELETE)
+			state->batch_rows = int64(SPI_processed); // a plain DELETE (no archive)
+		else if (result == SPI_OK_SELECT)
+			read_batch_result(state);
+		else
+			elog(ERROR, "retention: SPI returned %s for a time slice", SPI_result_code_string(result));
+		state->last_slice = !found_end;
+		state->lower_key = slice_end;
+	}
 	leave_run_identity(identity);
 	count_batch(state);
 }
@@ -424,7 +433,6 @@ int32 next_row_limit(RunState *state) {
 }
 
 bool prune_by_key(RunState *state) {
-	state->range_contended = false;
 	state->lower_key = lowest_key(state->target);
 	state->row_limit = state->target->batch_size;
 	for (;;) {
@@ -433,11 +441,11 @@ bool prune_by_key(RunState *state) {
 		state->range_contended = false; // contention is about the rows of one batch
 		if (!run_batch(state, delete_batch_by_key))
 			return false;
-		if (state->batch_rows < state->row_limit || !state->batch_has_max)
+		if (state->last_slice)
 			return true;
-		state->lower_key = state->batch_max;
 		state->row_limit = next_row_limit(state);
-		sleep_between_batches(state);
+		if (state->batch_rows > 0)
+			sleep_between_batches(state);
 	}
 }
 
@@ -458,13 +466,8 @@ bool prune_by_blocks(RunState *state) {
 	int64 target_usecs = int64(setting_batch_time_target_ms) * 1000;
 	BlockNumber next = 0;
 	state->row_limit = state->target->batch_size;
-	state->leaf_expected = -1;
 	state->range_contended = false;
-	ErrorData *error = nullptr;
-	if (leaf->indexed && !in_transaction(count_leaf_expired, state, &error))
-		state->leaf_expected = -1; // no matter: walk the whole heap
-	int64 found_in_leaf = 0;
-	while (next < leaf->blocks && (state->leaf_expected < 0 || found_in_leaf < state->leaf_expected)) {
+	while (next < leaf->blocks) {
 		if (should_stop(state))
 			return false;
 		state->range_start = next;
@@ -473,7 +476,6 @@ bool prune_by_blocks(RunState *state) {
 		if (!run_batch(state, delete_batch_by_blocks))
 			return false;
 		found_in_range += state->batch_rows;
-		found_in_leaf += state->batch_rows;
 		// Only the one-pass statement finishes a range whatever it held; a
 		// batch with a row limit (after a dense range or a locked row) that
 		// reached it comes back to the same range.

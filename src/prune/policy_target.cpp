@@ -94,12 +94,14 @@ bool build_leaf_statements(const LeafSqlInputs &in, LeafTarget *leaf) noexcept {
 		leaf->delete_by_key_directly = border::copy_quietly(plan::delete_batch_by_key_directly(target).c_str());
 		leaf->delete_by_blocks_directly = border::copy_quietly(plan::delete_batch_by_blocks_directly(target).c_str());
 		leaf->delete_block_range = border::copy_quietly(plan::delete_block_range(target).c_str());
-		leaf->select_expired = border::copy_quietly(plan::select_expired(target).c_str());
+		leaf->time_slice_end = border::copy_quietly(plan::time_slice_end(target).c_str());
+		leaf->delete_time_slice = border::copy_quietly(plan::delete_time_slice(target).c_str());
 		leaf->count_expired = border::copy_quietly(plan::count_expired(target).c_str());
 		leaf->count_kept_referenced =
 		    target.guards.empty() ? nullptr : border::copy_quietly(plan::count_kept_referenced(target).c_str());
 		return leaf->delete_by_key && leaf->delete_by_blocks && leaf->delete_by_key_directly &&
-		       leaf->delete_by_blocks_directly && leaf->delete_block_range && leaf->select_expired &&
+		       leaf->delete_by_blocks_directly && leaf->delete_block_range && leaf->time_slice_end &&
+		       leaf->delete_time_slice &&
 		       leaf->count_expired &&
 		       (target.guards.empty() || leaf->count_kept_referenced);
 	} catch (...) {
@@ -340,8 +342,7 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 		caller = MemoryContextSwitchTo(context);
 		leaf->relid = leaf_oid;
 		leaf->name = pstrdup(inputs.table);
-		leaf->indexed = leads_btree_index_on(leaf_rel, leaf_column);
-		leaf->by_key = leaf->indexed;
+		leaf->by_key = leads_btree_index_on(leaf_rel, leaf_column);
 		leaf->blocks = RelationGetNumberOfBlocks(leaf_rel);
 		leaf->tuples = leaf_rel->rd_rel->reltuples;
 		bool built = build_leaf_statements(inputs, leaf);
@@ -384,6 +385,17 @@ Datum cutoff_parameter(const PolicyTarget *target, TimestampTz cutoff, Oid *type
 	                       : target->epoch_divisor == 1000        ? plan::EpochUnit::Milliseconds
 	                                                              : plan::EpochUnit::Microseconds;
 	return Int64GetDatum(plan::epoch_cutoff(cutoff + unix_epoch_offset, unit));
+}
+
+Datum highest_key(const PolicyTarget *target) {
+	switch (target->kind) {
+	case TimeKind::Date:
+		return DateADTGetDatum(DATEVAL_NOEND);
+	case TimeKind::Epoch:
+		return Int64GetDatum(PG_INT64_MAX);
+	default:
+		return TimestampGetDatum(DT_NOEND);
+	}
 }
 
 Datum lowest_key(const PolicyTarget *target) {

@@ -13,8 +13,7 @@ enum class TimeKind { Timestamptz, Timestamp, Date, Epoch };
 struct LeafTarget {
 	Oid relid;
 	const char *name;           // qualified, for messages
-	bool indexed;               // a btree index leads with the time column
-	bool by_key;                // keyset batches through it (sparse expiry); else block ranges
+	bool by_key;                // a btree index leads with the time column: slices through it; else block ranges
 	BlockNumber blocks;         // heap size when the run started (block-range walk)
 	double tuples;              // planner estimate, sizes the first block range
 	const char *delete_by_key;  // statements, see src/prune/plan/batch_sql.hpp
@@ -22,7 +21,8 @@ struct LeafTarget {
 	const char *delete_by_key_directly;
 	const char *delete_by_blocks_directly;
 	const char *delete_block_range;
-	const char *select_expired;
+	const char *time_slice_end;
+	const char *delete_time_slice;
 	const char *count_expired;
 	const char *count_kept_referenced;  // nullptr: no foreign key references this table
 
@@ -92,6 +92,9 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 // key ($2 of the first keyset batch), typed for target->key_type.
 Datum cutoff_parameter(const PolicyTarget *target, TimestampTz cutoff, Oid *type);
 Datum lowest_key(const PolicyTarget *target);
+// Beyond every key ("infinity", or the largest bigint for epochs): the upper
+// bound of the last slice, which the cutoff then limits.
+Datum highest_key(const PolicyTarget *target);
 
 // The policy's search_path for parsing its filter: also used when the
 // policy is validated, so validation and runs read the filter alike.

@@ -371,10 +371,23 @@ TEST(BatchSqlDirect, ArchiveCopiesEveryColumnInTheSameStatement)
 	          std::string::npos);
 }
 
-TEST(BatchSqlDirect, SelectExpiredIsTheSharedCondition)
+TEST(BatchSqlDirect, TimeSliceEndCountsIndexEntriesFromTheLowerBound)
 {
-	EXPECT_EQ(retention::prune::plan::select_expired(direct_target()),
-	          "SELECT 1 FROM ONLY \"public\".\"jobs\" WHERE \"created_at\" < $1 AND ((jobs.status = 'done'::text))");
+	EXPECT_EQ(retention::prune::plan::time_slice_end(direct_target()),
+	          "SELECT \"created_at\" FROM ONLY \"public\".\"jobs\" WHERE \"created_at\" >= $2 AND \"created_at\" < $1 "
+	          "ORDER BY \"created_at\" OFFSET $3 LIMIT 1");
+}
+
+TEST(BatchSqlDirect, TimeSliceDeletesBetweenBoundsAndRechecks)
+{
+	EXPECT_EQ(retention::prune::plan::delete_time_slice(direct_target()),
+	          "DELETE FROM ONLY \"public\".\"jobs\" WHERE \"created_at\" >= $2 AND \"created_at\" < $3 AND "
+	          "(\"created_at\" < $1 AND ((jobs.status = 'done'::text))) IS TRUE");
+	auto archived = direct_target();
+	archived.archive = retention::prune::plan::ArchiveTarget{"\"public\".\"jobs_archive\"", {"\"id\""}};
+	const std::string with_archive = retention::prune::plan::delete_time_slice(archived);
+	EXPECT_NE(with_archive.find("INSERT INTO \"public\".\"jobs_archive\""), std::string::npos);
+	EXPECT_NE(with_archive.find("SELECT count(*)::bigint, max(\"created_at\") FROM pruned"), std::string::npos);
 }
 
 TEST(BatchSqlDirect, BlockRangeIsOnePassWithTheConditionRechecked)

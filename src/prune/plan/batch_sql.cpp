@@ -156,9 +156,20 @@ std::string delete_block_range(const PruneTarget &target)
 	return delete_directly(target, where);
 }
 
-std::string select_expired(const PruneTarget &target)
+std::string time_slice_end(const PruneTarget &target)
 {
-	return "SELECT 1 FROM ONLY " + target.table + " WHERE " + expired_condition(target);
+	return "SELECT " + target.time_column + " FROM ONLY " + target.table + " WHERE " + target.time_column +
+	       " >= $2 AND " + target.time_column + " < $1 ORDER BY " + target.time_column + " OFFSET $3 LIMIT 1";
+}
+
+std::string delete_time_slice(const PruneTarget &target)
+{
+	// The slice bounds are index conditions; the expired condition is
+	// rechecked on every row of the slice.
+	const std::string where = target.time_column + " >= $2 AND " + target.time_column + " < $3 AND " + recheck(target);
+	if (!target.archive)
+		return "DELETE FROM ONLY " + target.table + " WHERE " + where;
+	return delete_directly(target, where);
 }
 
 std::string count_expired(const PruneTarget &target)

@@ -67,8 +67,15 @@ std::string delete_batch_by_blocks_directly(const PruneTarget &target);
 // the same result row as the other statements.
 std::string delete_block_range(const PruneTarget &target);
 
-// For the planner's estimate of how many rows are expired (EXPLAIN).
-std::string select_expired(const PruneTarget &target);
+// The fast index path: slices of the time column. time_slice_end finds
+// where a slice of at most $3 index entries from $2 ends (the time value of
+// the entry after them; no row: the slice runs to the cutoff $1);
+// delete_time_slice deletes the expired rows with $2 <= time < $3, through
+// the index, as one plain DELETE (the row count is the statement's), or with
+// an archive, the same result row as the other statements. Each slice holds
+// at most batch_size rows, and no slice reads what earlier ones deleted.
+std::string time_slice_end(const PruneTarget &target);
+std::string delete_time_slice(const PruneTarget &target);
 
 // Dry run: how many rows a real run would prune now. One row: (count bigint).
 std::string count_expired(const PruneTarget &target);
