@@ -382,7 +382,7 @@ TEST(BatchSqlDirect, TimeSliceDeletesBetweenBoundsAndRechecks)
 {
 	EXPECT_EQ(retention::prune::plan::delete_time_slice(direct_target()),
 	          "DELETE FROM ONLY \"public\".\"jobs\" WHERE \"created_at\" >= $2 AND \"created_at\" < $3 AND "
-	          "(\"created_at\" < $1 AND ((jobs.status = 'done'::text))) IS TRUE");
+	          "\"created_at\" < $1 AND (\"created_at\" < $1 AND ((jobs.status = 'done'::text))) IS TRUE");
 	auto archived = direct_target();
 	archived.archive = retention::prune::plan::ArchiveTarget{"\"public\".\"jobs_archive\"", {"\"id\""}};
 	const std::string with_archive = retention::prune::plan::delete_time_slice(archived);

@@ -166,7 +166,10 @@ std::string delete_time_slice(const PruneTarget &target)
 {
 	// The slice bounds are index conditions; the expired condition is
 	// rechecked on every row of the slice.
-	const std::string where = target.time_column + " >= $2 AND " + target.time_column + " < $3 AND " + recheck(target);
+	// C < $1 bounds the index range too: the last slice (up to "infinity")
+	// must not walk the young rows' index entries.
+	const std::string where = target.time_column + " >= $2 AND " + target.time_column + " < $3 AND " +
+	                          target.time_column + " < $1 AND " + recheck(target);
 	if (!target.archive)
 		return "DELETE FROM ONLY " + target.table + " WHERE " + where;
 	return delete_directly(target, where);
