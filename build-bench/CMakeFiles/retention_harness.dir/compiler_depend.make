@@ -1,2 +1,0 @@
-# Empty compiler generated dependencies file for retention_harness.
-# This may be replaced when dependencies are built.

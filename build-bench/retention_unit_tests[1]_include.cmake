@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build-bench/retention_unit_tests[1]_tests.cmake")
-  include("/work/main/build-bench/retention_unit_tests[1]_tests.cmake")
-else()
-  add_test(retention_unit_tests_NOT_BUILT retention_unit_tests_NOT_BUILT)
-endif()
