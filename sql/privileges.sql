@@ -46,8 +46,9 @@ SELECT count(*) AS deleted FROM gone;
 -- nor hand his policy to Alice, nor move it onto her table
 UPDATE retention.policies SET owner = 'regress_alice' WHERE name = 'bob_logs';
 UPDATE retention.policies SET relation = 'alice_logs' WHERE name = 'bob_logs';
--- nor write the audit trail
+-- nor write the audit trail, nor poke the launcher
 INSERT INTO retention.runs (policy, triggered_by, owner) VALUES ('bob_logs', 'manual', 'regress_bob');
+SELECT retention.wake_scheduler_now();
 
 RESET ROLE;
 SELECT name, relation, retain, owner FROM retention.policies ORDER BY name;

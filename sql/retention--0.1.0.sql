@@ -149,6 +149,7 @@ SELECT pg_catalog.pg_extension_config_dump('retention.runs_id_seq', '');
 
 CREATE FUNCTION retention.wake_scheduler_now() RETURNS void
     LANGUAGE c AS 'MODULE_PATHNAME', 'retention_wake_scheduler';
+REVOKE EXECUTE ON FUNCTION retention.wake_scheduler_now() FROM PUBLIC;
 SELECT retention.wake_scheduler_now();
 
 -- A policy goes away with its table, like the table's triggers do. Dropping
