@@ -367,8 +367,12 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 	state->direct = !state->range_contended;
 	for (int attempt = 1;; attempt++) {
 		ErrorData *error = nullptr;
-		pgstat_report_activity(STATE_RUNNING, psprintf("retention: %s: batch %lld of %s", state->target->name,
-		                                                 (long long)state->batches + 1, state->leaf->name));
+		// A stack buffer: this runs once per batch, and the run's memory
+		// context lives as long as the run.
+		char activity[256];
+		snprintf(activity, sizeof(activity), "retention: %s: batch %lld of %s", state->target->name,
+		         (long long)state->batches + 1, state->leaf->name);
+		pgstat_report_activity(STATE_RUNNING, activity);
 		TimestampTz started = GetCurrentTimestamp();
 		if (in_transaction(body, state, &error)) {
 			state->batch_usecs = GetCurrentTimestamp() - started;
@@ -383,12 +387,14 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 		}
 		if (error->sqlerrcode == ERRCODE_CARDINALITY_VIOLATION && state->whole_range) {
 			state->whole_range = false; // the range was denser than estimated: use the row limit
+			FreeErrorData(error);
 			attempt--;
 			continue;
 		}
 		if (error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && state->direct) {
 			state->direct = false; // someone holds rows of this batch: skip them instead
 			state->range_contended = true;
+			FreeErrorData(error);
 			attempt--;
 			continue;
 		}
@@ -397,6 +403,7 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 			return false;
 		}
 		ereport(LOG, (errmsg("retention: %s: batch failed (%s), retrying", state->target->name, error->message)));
+		FreeErrorData(error);
 		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 250L * attempt, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
