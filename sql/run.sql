@@ -93,6 +93,16 @@ INSERT INTO retention.policies (relation, time_column, retain, reason) VALUES ('
 SELECT status, rows_pruned, cutoff FROM retention.run('billing');
 SELECT count(*) FROM billing;
 
+-- More rows with one time value than a batch holds: batches take them by
+-- ctid, batch_size at a time, and still exactly the expired ones go.
+CREATE TABLE bursts (id int, created_at timestamptz);
+CREATE INDEX ON bursts (created_at);
+INSERT INTO bursts SELECT i, date_trunc('day', now()) - interval '10 days' FROM generate_series(1, 30) i;
+INSERT INTO bursts SELECT i, now() FROM generate_series(31, 35) i;
+INSERT INTO retention.policies (relation, time_column, retain, batch_size) VALUES ('bursts', 'created_at', '1 day', 7);
+SELECT status, rows_pruned, batches, method FROM retention.run('bursts');
+SELECT count(*), min(id), max(id) FROM bursts;
+
 -- max_runtime: a run stops after that long as 'partial'; the rest waits for the next run.
 CREATE TABLE slow_logs (id int PRIMARY KEY, created_at timestamptz);
 CREATE INDEX ON slow_logs (created_at);
@@ -236,6 +246,6 @@ SELECT count(*) FROM retention.run_all(dry_run => true) WHERE policy = 'billing'
 
 DELETE FROM retention.policies;
 DELETE FROM retention.runs;
-DROP TABLE logs, events, paths, slow_logs, kinds, sessions, billing, fragile, drifting, jobs, jobs_archive, flow_run_steps, flow_run_notes,
+DROP TABLE logs, events, paths, bursts, slow_logs, kinds, sessions, billing, fragile, drifting, jobs, jobs_archive, flow_run_steps, flow_run_notes,
            pinned, flow_runs, metrics, samples, samples_archive, samples_archive_old;
 DROP FUNCTION refuse_id_25();
