@@ -28,6 +28,23 @@ void stop_worker(int, Datum argument) {
 	TerminateBackgroundWorker(waiting->handle);
 }
 
+// A requester returns as soon as its run's report is final, so the worker
+// of the run before (run_all(), the scheduler, a script's loop) may still be
+// exiting and holding its slot for a few milliseconds: a full table of
+// worker slots is only given up on after a short wait.
+bool register_run_worker(BackgroundWorker *worker, BackgroundWorkerHandle **handle) {
+	constexpr int attempts = 50;
+	for (int attempt = 1;; attempt++) {
+		if (RegisterDynamicBackgroundWorker(worker, handle))
+			return true;
+		if (attempt == attempts)
+			return false;
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 20L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 double seconds_since(TimestampTz start) { return double(GetCurrentTimestamp() - start) / USECS_PER_SEC; }
 
 } // namespace
@@ -50,7 +67,7 @@ void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices
 	worker.bgw_notify_pid = MyProcPid;
 
 	WaitingRun waiting{nullptr, request};
-	if (!RegisterDynamicBackgroundWorker(&worker, &waiting.handle))
+	if (!register_run_worker(&worker, &waiting.handle))
 		ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 		                errmsg("could not start a retention run: no background worker slot is free"),
 		                errhint("Each run uses one background worker while it runs; raise max_worker_processes.")));
@@ -61,6 +78,8 @@ void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices
 	PG_ENSURE_ERROR_CLEANUP(stop_worker, PointerGetDatum(&waiting));
 	{
 		for (;;) {
+			if (pg_atomic_read_u32(&request->reported) != 0)
+				break; // the worker's report is final; it is exiting
 			pid_t pid;
 			BgwHandleStatus status = GetBackgroundWorkerPid(waiting.handle, &pid);
 			if (status == BGWH_STOPPED)

@@ -503,12 +503,26 @@ bool prune_by_blocks(RunState *state) {
 	return true;
 }
 
+void set_synchronous_commit(const char *value) {
+	(void)set_config_option("synchronous_commit", value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
+}
+
 void execute_run(RunRequest *request) {
 	RunState state{};
 	state.request = request;
 	state.context = AllocSetContextCreate(TopMemoryContext, "retention run", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(state.context);
 	state.status = "succeeded";
+
+	// Batches commit without waiting for their WAL to reach the disk. A crash
+	// can then lose the last few batches of a run: their rows come back
+	// with their audit counts (both in the same transaction) and the next
+	// run prunes them again. No row is lost that way, and a batch does not
+	// pay a WAL flush (nor make the application's commits queue behind its
+	// megabytes of WAL at every batch). The run's closing commit restores
+	// the configured setting.
+	char *configured_synchronous_commit = pstrdup(GetConfigOption("synchronous_commit", false, false));
+	set_synchronous_commit("off");
 
 	ErrorData *error = nullptr;
 	if (!in_transaction(start_run, &state, &error)) {
@@ -555,6 +569,9 @@ void execute_run(RunRequest *request) {
 	if (state.error)
 		state.status = "failed";
 
+	// The closing commit waits for its WAL flush (and synchronous standbys)
+	// as configured, and with it for every batch before it.
+	set_synchronous_commit(configured_synchronous_commit);
 	if (!in_transaction(finish_record, &state, &error))
 		ereport(WARNING, (errmsg("retention: could not complete run %lld of policy \"%s\": %s",
 		                         (long long)state.run_id, target->name, error->message)));
@@ -590,18 +607,28 @@ void execute_run(RunRequest *request) {
 	request->outcome = RunOutcome::Finished;
 }
 
+// The report is final: wake the requester now rather than when this worker
+// has exited.
+void report_to_requester(RunRequest *request) {
+	pg_write_barrier();
+	pg_atomic_write_u32(&request->reported, 1);
+	SetLatch(&ProcGlobal->allProcs[request->requester_procno].procLatch);
+}
+
 } // namespace
 
 void init_request(RunRequest *request, const char *policy, bool dry_run, bool scheduled) {
 	memset(request, 0, sizeof(RunRequest));
 	request->database = MyDatabaseId;
 	request->requested_by = GetUserId();
+	request->requester_procno = MyProc->pgprocno;
 	request->dry_run = dry_run;
 	request->scheduled = scheduled;
 	strlcpy(request->policy, policy, sizeof(request->policy));
 	pg_atomic_init_u32(&request->cancel_requested, 0);
 	pg_atomic_init_u64(&request->rows_pruned, 0);
 	pg_atomic_init_u64(&request->batches, 0);
+	pg_atomic_init_u32(&request->reported, 0);
 	request->outcome = RunOutcome::NotStarted;
 }
 
@@ -618,5 +645,6 @@ void retention_run_main(Datum argument) {
 	BackgroundWorkerInitializeConnectionByOid(request->database, BOOTSTRAP_SUPERUSERID, 0);
 	pgstat_report_appname("retention run");
 	retention::prune::execute_run(request);
+	retention::prune::report_to_requester(request);
 	dsm_detach(segment);
 }

@@ -19,6 +19,7 @@ struct RunRequest {
 	// Set by the requester before the worker starts.
 	Oid database;
 	Oid requested_by;                     // the role that asked (logged in the run's application_name)
+	int requester_procno;                 // whose latch the worker sets when its report is final
 	bool dry_run;
 	bool scheduled;                       // triggered_by = 'schedule'
 	char policy[policy_name_max + 1];
@@ -30,7 +31,13 @@ struct RunRequest {
 	pg_atomic_uint64 rows_pruned;
 	pg_atomic_uint64 batches;
 
-	// Written by the worker; read by the requester once the worker has exited.
+	// Set by the worker once the fields below are final (the run row is
+	// completed, or the run was refused): the requester need not wait for
+	// the worker to exit.
+	pg_atomic_uint32 reported;
+
+	// Written by the worker; read by the requester once reported is set or
+	// the worker has exited.
 	RunOutcome outcome;
 	int64 run_id;
 	TimestampTz started_at;
