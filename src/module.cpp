@@ -16,6 +16,8 @@ bool setting_enabled = true;
 char *setting_databases = nullptr;
 int setting_history_minutes = 90 * 24 * 60;
 int setting_batch_time_target_ms = 200;
+int setting_batch_synchronous_commit = SYNCHRONOUS_COMMIT_OFF;
+bool setting_compress_wal = true;
 
 bool worker_serves_database(const char *database) {
 	if (!database)
@@ -49,6 +51,16 @@ bool check_databases(char **newval, void **, GucSource) {
 	return ok;
 }
 
+// The values of synchronous_commit, for retention.batch_synchronous_commit.
+const struct config_enum_entry synchronous_commit_values[] = {
+    {"off", SYNCHRONOUS_COMMIT_OFF, false},
+    {"local", SYNCHRONOUS_COMMIT_LOCAL_FLUSH, false},
+    {"remote_write", SYNCHRONOUS_COMMIT_REMOTE_WRITE, false},
+    {"remote_apply", SYNCHRONOUS_COMMIT_REMOTE_APPLY, false},
+    {"on", SYNCHRONOUS_COMMIT_ON, false},
+    {nullptr, 0, false},
+};
+
 } // namespace
 } // namespace retention
 
@@ -69,6 +81,17 @@ void _PG_init(void) {
 	                        "to the policy's batch_size.",
 	                        &retention::setting_batch_time_target_ms, 200, 10, 60 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
 	                        nullptr, nullptr);
+	DefineCustomEnumVariable(
+	    "retention.batch_synchronous_commit", "synchronous_commit of a run's batch transactions.",
+	    "off (the default): a batch does not wait for its WAL flush; a crash may undo the last batches of a run, whose "
+	    "rows the next run prunes again. The run's closing commit always uses the server's synchronous_commit. on "
+	    "(or remote_write, remote_apply) makes every batch wait, which paces a run to a synchronous standby.",
+	    &retention::setting_batch_synchronous_commit, SYNCHRONOUS_COMMIT_OFF, retention::synchronous_commit_values,
+	    PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("retention.compress_wal", "Compresses full-page images in the WAL of runs.",
+	                         "When the server's wal_compression is off, run workers use lz4 (pglz without lz4) for "
+	                         "their own WAL; off leaves the server's setting.",
+	                         &retention::setting_compress_wal, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("retention");
 
 	if (process_shared_preload_libraries_in_progress) {

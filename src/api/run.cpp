@@ -1,4 +1,5 @@
-// The SQL-callable run functions: retention.run() and retention.run_all().
+// The SQL-callable run functions: retention.run(), retention.run_all() and
+// the procedure retention.prune().
 // The calling backend only checks, starts a run worker, waits for it and
 // reports; the run itself (and its transactions) happens in the worker.
 #include "prune/policy_order.hpp"
@@ -227,6 +228,24 @@ void notice_outcome(const RunRequest &result) {
 		                        result.policy, (long long)result.rows_kept_referenced)));
 }
 
+// A refused or failed run is an error of the caller; otherwise NOTICEs say
+// how it went.
+void report_run(const char *policy, RunRequest &result) {
+	if (result.outcome == RunOutcome::NotStarted)
+		raise_refusal(result);
+	if (strcmp(result.status, "failed") == 0)
+		ereport(ERROR, (errcode(MAKE_SQLSTATE(result.sqlstate[0], result.sqlstate[1], result.sqlstate[2],
+		                                      result.sqlstate[3], result.sqlstate[4])),
+		                errmsg("retention run %lld of policy \"%s\" failed: %s", (long long)result.run_id, policy,
+		                       result.error),
+		                result.error_detail[0] ? errdetail("%s", result.error_detail) : 0,
+		                errcontext("%llu rows were pruned in %llu committed batches before the failure; they stay "
+		                           "pruned, see retention.runs",
+		                           (unsigned long long)pg_atomic_read_u64(&result.rows_pruned),
+		                           (unsigned long long)pg_atomic_read_u64(&result.batches))));
+	notice_outcome(result);
+}
+
 TupleDesc runs_tuple_desc(FunctionCallInfo fcinfo) {
 	TupleDesc desc;
 	if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
@@ -259,20 +278,46 @@ RETENTION_FUNCTION(retention_run) {
 	TupleDesc desc = runs_tuple_desc(fcinfo);
 	RunRequest result;
 	run_and_wait(policy, dry_run, false, true, &result);
-	if (result.outcome == RunOutcome::NotStarted)
-		raise_refusal(result);
-	if (strcmp(result.status, "failed") == 0)
-		ereport(ERROR, (errcode(MAKE_SQLSTATE(result.sqlstate[0], result.sqlstate[1], result.sqlstate[2],
-		                                      result.sqlstate[3], result.sqlstate[4])),
-		                errmsg("retention run %lld of policy \"%s\" failed: %s", (long long)result.run_id, policy,
-		                       result.error),
-		                result.error_detail[0] ? errdetail("%s", result.error_detail) : 0,
-		                errcontext("%llu rows were pruned in %llu committed batches before the failure; they stay "
-		                           "pruned, see retention.runs",
-		                           (unsigned long long)pg_atomic_read_u64(&result.rows_pruned),
-		                           (unsigned long long)pg_atomic_read_u64(&result.batches))));
-	notice_outcome(result);
+	report_run(policy, result);
 	PG_RETURN_DATUM(HeapTupleGetDatum(run_row(desc, result)));
+}
+
+// CALL retention.prune(policy, dry_run): retention.run() as a procedure. It
+// commits the CALL's transaction before the run starts, so the waiting
+// session holds no snapshot (and no xmin) while the run prunes: vacuum's
+// horizon is not held back by it. Reports with NOTICEs; the run's row is in
+// retention.runs.
+RETENTION_FUNCTION(retention_prune) {
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("policy must not be NULL")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("dry_run must not be NULL")));
+	// On the stack: the CALL's memory outlives the commit below, but this
+	// does not depend on it.
+	char policy[policy_name_max + 1];
+	text_to_cstring_buffer(PG_GETARG_TEXT_PP(0), policy, sizeof(policy));
+	bool dry_run = PG_GETARG_BOOL(1);
+	bool nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
+	                 !reinterpret_cast<CallContext *>(fcinfo->context)->atomic;
+	if (!dry_run && !nonatomic)
+		ereport(ERROR, (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+		                errmsg("retention.prune() cannot run inside a transaction block"),
+		                errdetail("It commits the calling transaction before the run, and the run commits every "
+		                          "batch on its own."),
+		                errhint("CALL it on its own, outside BEGIN ... COMMIT and functions, or use "
+		                        "retention.run().")));
+
+	if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
+		elog(ERROR, "retention: SPI_connect failed");
+	check_may_run(policy);
+	if (nonatomic)
+		SPI_commit(); // ends the CALL's transaction and its snapshot; a new one starts, with none
+	SPI_finish();
+
+	RunRequest result;
+	run_and_wait(policy, dry_run, false, true, &result);
+	report_run(policy, result);
+	PG_RETURN_VOID();
 }
 
 RETENTION_FUNCTION(retention_run_all) {

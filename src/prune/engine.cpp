@@ -503,6 +503,27 @@ bool prune_by_blocks(RunState *state) {
 	return true;
 }
 
+#ifdef USE_LZ4
+constexpr char preferred_wal_compression[] = "lz4";
+#else
+constexpr char preferred_wal_compression[] = "pglz";
+#endif
+
+const char *batch_synchronous_commit() {
+	switch (setting_batch_synchronous_commit) {
+	case SYNCHRONOUS_COMMIT_LOCAL_FLUSH:
+		return "local";
+	case SYNCHRONOUS_COMMIT_REMOTE_WRITE:
+		return "remote_write";
+	case SYNCHRONOUS_COMMIT_REMOTE_APPLY:
+		return "remote_apply";
+	case SYNCHRONOUS_COMMIT_ON:
+		return "on";
+	default:
+		return "off";
+	}
+}
+
 void set_synchronous_commit(const char *value) {
 	(void)set_config_option("synchronous_commit", value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
 }
@@ -514,15 +535,21 @@ void execute_run(RunRequest *request) {
 	MemoryContextSwitchTo(state.context);
 	state.status = "succeeded";
 
-	// Batches commit without waiting for their WAL to reach the disk. A crash
-	// can then lose the last few batches of a run: their rows come back
-	// with their audit counts (both in the same transaction) and the next
-	// run prunes them again. No row is lost that way, and a batch does not
-	// pay a WAL flush (nor make the application's commits queue behind its
-	// megabytes of WAL at every batch). The run's closing commit restores
-	// the configured setting.
+	// By default (retention.batch_synchronous_commit = off) batches commit
+	// without waiting for their WAL to reach the disk. A crash can then
+	// undo the last few batches of a run: their rows come back together with
+	// their audit counts (same transaction) and the next run prunes them
+	// again. No row is lost that way, and a batch does not pay a WAL flush.
+	// The run's closing commit uses the configured setting, and so makes
+	// every batch before it durable before the run reports.
 	char *configured_synchronous_commit = pstrdup(GetConfigOption("synchronous_commit", false, false));
-	set_synchronous_commit("off");
+	set_synchronous_commit(batch_synchronous_commit());
+	// Deleting rows after a checkpoint writes a full-page image of every
+	// page it touches first: most of a run's WAL. Compressed, it is about a
+	// third (measured in docs/benchmarks.md).
+	if (setting_compress_wal && strcmp(GetConfigOption("wal_compression", false, false), "off") == 0)
+		(void)set_config_option("wal_compression", preferred_wal_compression, PGC_SUSET, PGC_S_SESSION,
+		                        GUC_ACTION_SET, true, 0, false);
 
 	ErrorData *error = nullptr;
 	if (!in_transaction(start_run, &state, &error)) {
