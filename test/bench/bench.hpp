@@ -5,6 +5,8 @@
 //
 // Contenders:
 //   run     retention.run(policy): the extension's engine (run worker)
+//   call    CALL retention.prune(policy): the same run; the caller waits holding
+//           no snapshot (foreground phase only)
 //   delete  one DELETE ... WHERE created_at < cutoff, one transaction
 //   cte     seed 004's batches: WITH ids AS (SELECT id ... ORDER BY created_at
 //           LIMIT 10000 FOR UPDATE SKIP LOCKED) DELETE ... WHERE id IN (...)
@@ -51,7 +53,7 @@ void exec(pqxx::connection &conn, const std::string &sql);
 std::string query_text(pqxx::connection &conn, const std::string &sql);
 double query_double(pqxx::connection &conn, const std::string &sql);
 
-enum class Contender { run, delete_all, cte, ctid, run_drop };
+enum class Contender { run, delete_all, cte, ctid, run_drop, prune_call };
 std::string label(Contender contender);
 
 // What a table looks like: rows in time order, the oldest `expired` of them
@@ -157,12 +159,17 @@ struct LatencyWindow {
 	double ops_per_second = 0;
 	double p50_ms = 0;
 	double p99_ms = 0;
+	std::vector<double> latencies_ms; // every successful operation's, to pool repetitions
 };
+
+// Windows of several repetitions as one: operations and latencies pooled.
+LatencyWindow pooled(const std::vector<LatencyWindow> &windows);
 
 struct ForegroundResult {
 	Contender contender;
 	double prune_seconds = 0;
 	LatencyWindow idle, during;
+	LatencyWindow idle_first, idle_second; // the idle baseline's two halves: the noise floor
 	PollResult idle_horizon, prune_horizon;
 	std::string problem;
 };

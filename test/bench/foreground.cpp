@@ -107,6 +107,7 @@ LatencyWindow window(const std::vector<ClientLog> &logs, double from, double to)
 			latencies.push_back(sample.latency_ms);
 		}
 	w.ops_per_second = w.seconds > 0 ? double(w.ops) / w.seconds : 0;
+	w.latencies_ms = latencies;
 	w.p50_ms = percentile(latencies, 0.50);
 	w.p99_ms = percentile(latencies, 0.99);
 	return w;
@@ -114,12 +115,27 @@ LatencyWindow window(const std::vector<ClientLog> &logs, double from, double to)
 
 } // namespace
 
+LatencyWindow pooled(const std::vector<LatencyWindow> &windows) {
+	LatencyWindow all;
+	for (const LatencyWindow &w : windows) {
+		all.seconds += w.seconds;
+		all.ops += w.ops;
+		all.errors += w.errors;
+		all.latencies_ms.insert(all.latencies_ms.end(), w.latencies_ms.begin(), w.latencies_ms.end());
+	}
+	all.ops_per_second = all.seconds > 0 ? double(all.ops) / all.seconds : 0;
+	std::vector<double> latencies = all.latencies_ms;
+	all.p50_ms = percentile(latencies, 0.50);
+	all.p99_ms = percentile(latencies, 0.99);
+	return all;
+}
+
 ForegroundResult foreground(Contender contender, pqxx::connection &control, const Shape &shape,
                             const Settings &settings, const ForegroundOptions &options) {
 	ForegroundResult result;
 	result.contender = contender;
 	const BuiltTable table = build_table(control, shape);
-	if (contender == Contender::run)
+	if (contender == Contender::run || contender == Contender::prune_call)
 		create_policy(control, table, "");
 	auto session = connect(settings.database, app_prune);
 	Poller poller{settings.database};
@@ -177,6 +193,8 @@ ForegroundResult foreground(Contender contender, pqxx::connection &control, cons
 			result.problem += (result.problem.empty() ? "" : "; ") + std::string("client: ") + log.error;
 	}
 	result.idle = window(logs, idle_from, idle_to);
+	result.idle_first = window(logs, idle_from, (idle_from + idle_to) / 2);
+	result.idle_second = window(logs, (idle_from + idle_to) / 2, idle_to);
 	result.during = window(logs, prune_from, prune_to);
 
 	pqxx::row counts = [&] {

@@ -99,16 +99,24 @@ void set_timeout(pqxx::connection &session, const Settings &settings) {
 	exec(session, "SET statement_timeout = " + std::to_string(left));
 }
 
-PruneOutcome run_policy(pqxx::connection &session, pqxx::connection &control, const Settings &settings) {
+// retention.run(), or (procedure) CALL retention.prune() and its run's row.
+PruneOutcome run_policy(pqxx::connection &session, pqxx::connection &control, const Settings &settings,
+                        bool procedure) {
 	PruneOutcome outcome;
 	const Clock::time_point started = Clock::now();
 	pqxx::row row = [&] {
 		pqxx::nontransaction tx{session};
-		return tx.exec_params1("SELECT id, status, rows_pruned, batches, coalesce(error, ''), partitions_dropped "
-		                       "FROM retention.run($1)",
+		const std::string columns = "id, status, rows_pruned, batches, coalesce(error, ''), partitions_dropped";
+		if (!procedure)
+			return tx.exec_params1("SELECT " + columns + " FROM retention.run($1)", std::string(policy_name));
+		tx.exec0("CALL retention.prune(" + tx.quote(policy_name) + ")");
+		outcome.seconds = seconds_between(started, Clock::now());
+		return tx.exec_params1("SELECT " + columns + " FROM retention.runs WHERE policy = $1 AND NOT dry_run "
+		                       "ORDER BY id DESC LIMIT 1",
 		                       std::string(policy_name));
 	}();
-	outcome.seconds = seconds_between(started, Clock::now());
+	if (!procedure)
+		outcome.seconds = seconds_between(started, Clock::now());
 	const long long run_id = row[0].as<long long>();
 	const std::string status = row[1].as<std::string>();
 	outcome.rows = row[2].as<long long>();
@@ -222,7 +230,9 @@ PruneOutcome prune(Contender contender, pqxx::connection &session, pqxx::connect
 	switch (contender) {
 	case Contender::run:
 	case Contender::run_drop:
-		return run_policy(session, control, settings);
+		return run_policy(session, control, settings, false);
+	case Contender::prune_call:
+		return run_policy(session, control, settings, true);
 	case Contender::delete_all:
 		return single_delete(session, table);
 	case Contender::cte:
@@ -239,7 +249,7 @@ Measurement measure(Contender contender, pqxx::connection &control, const BuiltT
                     const Settings &settings) {
 	Measurement m;
 	m.contender = contender;
-	if (contender == Contender::run || contender == Contender::run_drop)
+	if (contender == Contender::run || contender == Contender::run_drop || contender == Contender::prune_call)
 		create_policy(control, table,
 		              table.shape.partitioned ? (contender == Contender::run_drop ? "drop" : "rows") : "");
 	auto session = connect(settings.database, app_prune);
@@ -265,7 +275,7 @@ Measurement measure(Contender contender, pqxx::connection &control, const BuiltT
 	m.rows = outcome.rows;
 	m.batches = outcome.batches;
 	m.notes = outcome.notes;
-	if (contender == Contender::run || contender == Contender::run_drop) {
+	if (contender == Contender::run || contender == Contender::run_drop || contender == Contender::prune_call) {
 		if (outcome.longest_from_runs) {
 			m.longest_txn_ms = outcome.longest_txn_ms;
 			m.longest_source = "retention.runs";

@@ -11,7 +11,8 @@
 #
 #   --quick      every case at 1/20 of its size, 1 repetition: a smoke run (~1-2 min)
 #   --reps N     repetitions per case (default 3; scale_10m runs once unless --reps is given)
-#   --cases      dense_indexed,dense_noindex,sparse_indexed,scale_1m,scale_10m,partitioned,foreground
+#   --cases      dense_indexed,dense_noindex,sparse_indexed,scale_1m,scale_10m,partitioned,foreground,
+#                fixed_cost (also measured with sparse_indexed)
 #   --markdown   where the Markdown report goes (default build-bench/benchmarks-latest.md)
 #   --port       the cluster's port, used for its unix socket name only (default 55499)
 #   --fsync      the cluster's fsync (default on, so commits cost what they cost)

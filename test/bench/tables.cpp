@@ -43,6 +43,8 @@ std::string label(Contender contender) {
 		return "ctid-through-index batches";
 	case Contender::run_drop:
 		return "retention.run(), partitions 'drop'";
+	case Contender::prune_call:
+		return "CALL retention.prune()";
 	}
 	return "?";
 }
