@@ -343,11 +343,11 @@ RETENTION_CHECK(second_run_fails_naming_pid) {
 // pg_cancel_backend on the caller: the caller gets 57014 at once, the worker
 // stops after the batch in flight and records 'cancelled'; the batches it
 // committed stay committed (exactly 10 rows each), and the next run prunes
-// exactly the rest.
-RETENTION_CHECK(cancel_keeps_committed_batches) {
+// exactly the rest. The same for the caller of CALL retention.prune().
+static void cancel_mid_run(pqxx::connection &conn, BackgroundRun::Call how) {
 	create_slow_policy(conn);
 	const long before = query_value<long>(conn, "SELECT count(*) FROM public.slow_events");
-	BackgroundRun run{harness::connection_string_for(conn.dbname()), "slow"};
+	BackgroundRun run{harness::connection_string_for(conn.dbname()), "slow", how};
 	const RunningRun running = await_running(conn, 3, 10000ms);
 	expect(query_value<bool>(conn, "SELECT pg_cancel_backend(" + std::to_string(run.caller_pid()) + ")"),
 	       "pg_cancel_backend of the caller returned false");
@@ -362,6 +362,10 @@ RETENTION_CHECK(cancel_keeps_committed_batches) {
 	expect_no_run_worker_left(conn);
 	expect_next_run_prunes_rest(conn, pruned, "cancelled");
 }
+
+RETENTION_CHECK(cancel_keeps_committed_batches) { cancel_mid_run(conn, BackgroundRun::Call::function); }
+
+RETENTION_CHECK(cancel_prune_procedure) { cancel_mid_run(conn, BackgroundRun::Call::procedure); }
 
 // What pg_stat_activity says of a waiting caller: "xmin|xid" ("|" when it
 // holds neither).
@@ -410,23 +414,6 @@ RETENTION_CHECK(prune_procedure_holds_no_snapshot) {
 	CallerOutcome outcome = run.finish(30s);
 	expect_eq(outcome.rows_pruned, long(expired_rows), "rows_pruned of the run() after the CALL");
 	expect_no_run_worker_left(conn);
-}
-
-// pg_cancel_backend on the caller of CALL retention.prune(): like run(), the
-// run stops after its batch in flight, 'cancelled', keeping its batches.
-RETENTION_CHECK(cancel_prune_procedure) {
-	create_slow_policy(conn);
-	BackgroundRun run{harness::connection_string_for(conn.dbname()), "slow", BackgroundRun::Call::procedure};
-	const RunningRun running = await_running(conn, 3, 10000ms);
-	expect(query_value<bool>(conn, "SELECT pg_cancel_backend(" + std::to_string(run.caller_pid()) + ")"),
-	       "pg_cancel_backend of the caller returned false");
-	CallerOutcome outcome = run.finish(10s);
-	expect(outcome.sql_error && outcome.sqlstate == "57014",
-	       "the cancelled CALL should get SQLSTATE 57014; it " + describe(outcome));
-	expect_eq(await_settled(conn, running.id, 5000ms), std::string("cancelled"), "status of the cancelled run");
-	const long pruned = expect_consistent_stop(conn, running.id, 3);
-	expect_no_run_worker_left(conn);
-	expect_next_run_prunes_rest(conn, pruned, "cancelled");
 }
 
 // pg_terminate_backend on the caller: its connection ends, and still the
@@ -599,7 +586,7 @@ void await_connectable(const std::string &conninfo, std::chrono::seconds timeout
 // their WAL flush every batch seen committed survives; by default
 // (retention.batch_synchronous_commit = off) the last ones may be undone,
 // their rows back and their counts with them.
-void kill_worker_mid_run(pqxx::connection &conn, bool synchronous_batches) {
+static void kill_worker_mid_run(pqxx::connection &conn, bool synchronous_batches) {
 	PrivateCluster cluster{conn.username()};
 	{
 		pqxx::connection postgres{cluster.conninfo("postgres")};
