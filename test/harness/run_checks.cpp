@@ -154,21 +154,15 @@ class BackgroundRun {
 		}
 		try {
 			pqxx::nontransaction tx{*own};
-			if (how_ == Call::procedure) {
+			const std::string columns = "status, rows_pruned, batches, id, pid";
+			pqxx::row row = [&] {
+				if (how_ == Call::function)
+					return tx.exec1("SELECT " + columns + " FROM retention.run(" + tx.quote(policy) + ")");
 				// CALL reports no row: its run's row is read from retention.runs.
 				tx.exec0("CALL retention.prune(" + tx.quote(policy) + ")");
-				pqxx::row row = tx.exec1("SELECT status, rows_pruned, batches, id, pid FROM retention.runs "
-				                         "WHERE policy = " + tx.quote(policy) + " AND NOT dry_run ORDER BY id DESC LIMIT 1");
-				outcome.returned = true;
-				outcome.status = row[0].as<std::string>();
-				outcome.rows_pruned = row[1].as<long>();
-				outcome.batches = row[2].as<int>();
-				outcome.run_id = row[3].as<long>();
-				outcome.worker_pid = row[4].as<int>();
-				return outcome;
-			}
-			pqxx::row row = tx.exec1("SELECT status, rows_pruned, batches, id, pid FROM retention.run(" +
-			                         tx.quote(policy) + ")");
+				return tx.exec1("SELECT " + columns + " FROM retention.runs WHERE policy = " + tx.quote(policy) +
+				                " AND NOT dry_run ORDER BY id DESC LIMIT 1");
+			}();
 			outcome.returned = true;
 			outcome.status = row[0].as<std::string>();
 			outcome.rows_pruned = row[1].as<long>();
