@@ -16,7 +16,6 @@ bool setting_enabled = true;
 char *setting_databases = nullptr;
 int setting_history_minutes = 90 * 24 * 60;
 int setting_batch_time_target_ms = 200;
-int setting_batch_synchronous_commit = SYNCHRONOUS_COMMIT_OFF;
 bool setting_compress_wal = true;
 
 bool worker_serves_database(const char *database) {
@@ -50,6 +49,11 @@ bool check_databases(char **newval, void **, GucSource) {
 		GUC_check_errdetail("retention.databases must be a comma-separated list of database names.");
 	return ok;
 }
+
+// retention.batch_synchronous_commit: the synchronous_commit of a run's batch
+// transactions. Run workers read it by name (it is handed on to
+// synchronous_commit as text), so its value lives here only.
+int setting_batch_synchronous_commit = SYNCHRONOUS_COMMIT_OFF;
 
 // The values of synchronous_commit, for retention.batch_synchronous_commit.
 const struct config_enum_entry synchronous_commit_values[] = {

@@ -13,10 +13,6 @@ extern int setting_history_minutes;
 // retention.batch_time_target: batches are sized to take at most about this long (ms).
 extern int setting_batch_time_target_ms;
 
-// retention.batch_synchronous_commit: the synchronous_commit of a run's batch
-// transactions (a SYNCHRONOUS_COMMIT_* value); the run's closing commit uses
-// the server's setting.
-extern int setting_batch_synchronous_commit;
 // retention.compress_wal: run workers compress full-page images in their WAL
 // when the server's wal_compression is off.
 extern bool setting_compress_wal;

@@ -509,21 +509,6 @@ constexpr char preferred_wal_compression[] = "lz4";
 constexpr char preferred_wal_compression[] = "pglz";
 #endif
 
-const char *batch_synchronous_commit() {
-	switch (setting_batch_synchronous_commit) {
-	case SYNCHRONOUS_COMMIT_LOCAL_FLUSH:
-		return "local";
-	case SYNCHRONOUS_COMMIT_REMOTE_WRITE:
-		return "remote_write";
-	case SYNCHRONOUS_COMMIT_REMOTE_APPLY:
-		return "remote_apply";
-	case SYNCHRONOUS_COMMIT_ON:
-		return "on";
-	default:
-		return "off";
-	}
-}
-
 void set_synchronous_commit(const char *value) {
 	(void)set_config_option("synchronous_commit", value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
 }
@@ -543,7 +528,7 @@ void execute_run(RunRequest *request) {
 	// The run's closing commit uses the configured setting, and so makes
 	// every batch before it durable before the run reports.
 	char *configured_synchronous_commit = pstrdup(GetConfigOption("synchronous_commit", false, false));
-	set_synchronous_commit(batch_synchronous_commit());
+	set_synchronous_commit(GetConfigOption("retention.batch_synchronous_commit", false, false));
 	// Deleting rows after a checkpoint writes a full-page image of every
 	// page it touches first: most of a run's WAL. Compressed, the benchmark's
 	// runs write 81 bytes per pruned row instead of 205 (docs/benchmarks.md).
