@@ -33,6 +33,7 @@ OBJS = \
 	src/worker/scheduler.o \
 	src/worker/database_hooks.o \
 	src/worker/wakeup.o \
+	src/worker/warm_worker.o \
 	src/api/schedule.o
 
 # Pure C++ objects: they must not see PostgreSQL headers (src/border/pg.hpp refuses).

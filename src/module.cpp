@@ -2,6 +2,7 @@
 #include "module.hpp"
 #include "worker/launcher.hpp"
 #include "worker/wakeup.hpp"
+#include "worker/warm_worker.hpp"
 
 #include "border/pg.hpp"
 
@@ -17,6 +18,7 @@ char *setting_databases = nullptr;
 int setting_history_minutes = 90 * 24 * 60;
 int setting_batch_time_target_ms = 200;
 bool setting_compress_wal = true;
+bool setting_warm_worker = true;
 
 bool worker_serves_database(const char *database) {
 	if (!database)
@@ -96,11 +98,17 @@ void _PG_init(void) {
 	                         "When the server's wal_compression is off, run workers use lz4 (pglz without lz4) for "
 	                         "their own WAL; off leaves the server's setting.",
 	                         &retention::setting_compress_wal, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("retention.warm_worker", "Keeps a connected run worker waiting in each scheduled database.",
+	                         "A run then starts without a new background worker being started and connecting (about "
+	                         "20 ms); it holds one background worker slot per database. Off: every run starts its own "
+	                         "worker.",
+	                         &retention::setting_warm_worker, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("retention");
 
 	if (process_shared_preload_libraries_in_progress) {
 		retention::worker::register_launcher();
 		retention::worker::install_database_hooks();
 		retention::worker::request_shared_memory();
+		retention::worker::request_warm_worker_memory();
 	}
 }

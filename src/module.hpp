@@ -17,6 +17,10 @@ extern int setting_batch_time_target_ms;
 // when the server's wal_compression is off.
 extern bool setting_compress_wal;
 
+// retention.warm_worker: the scheduler keeps a connected run worker waiting
+// in its database.
+extern bool setting_warm_worker;
+
 // Whether retention.databases lets the worker serve this database.
 bool worker_serves_database(const char *database);
 

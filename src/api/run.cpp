@@ -6,6 +6,7 @@
 #include "prune/run_request.hpp"
 #include "border/guard.hpp"
 #include "border/spi.hpp"
+#include "worker/warm_worker.hpp"
 
 #include "border/pg.hpp"
 
@@ -16,17 +17,35 @@ namespace {
 // How often a waiting caller reports progress.
 constexpr long progress_notice_ms = 5000;
 
+// Who carries out the run: a warm worker (claim) or one started for it (handle).
 struct WaitingRun {
 	BackgroundWorkerHandle *handle;
+	bool warm;
+	worker::WarmClaim claim;
 	RunRequest *request;
 };
 
 // The waiting backend is cancelled, terminated or fails: ask the worker to
-// stop after its batch in flight. Runs for ERROR and FATAL alike.
+// stop after its batch in flight. Runs for ERROR and FATAL alike. A warm
+// worker is only woken: it stays for the next run.
 void stop_worker(int, Datum argument) {
 	auto *waiting = reinterpret_cast<WaitingRun *>(DatumGetPointer(argument));
 	pg_atomic_write_u32(&waiting->request->cancel_requested, 1);
-	TerminateBackgroundWorker(waiting->handle);
+	if (waiting->warm)
+		worker::wake_warm_worker(waiting->claim);
+	else
+		TerminateBackgroundWorker(waiting->handle);
+}
+
+// Whether the worker may still report (false once it has exited).
+bool worker_running(WaitingRun *waiting) {
+	if (waiting->warm)
+		return worker::warm_worker_serving(waiting->claim);
+	pid_t pid;
+	BgwHandleStatus status = GetBackgroundWorkerPid(waiting->handle, &pid);
+	if (status == BGWH_POSTMASTER_DIED)
+		ereport(ERROR, (errcode(ERRCODE_ADMIN_SHUTDOWN), errmsg("the server stopped during a retention run")));
+	return status != BGWH_STOPPED;
 }
 
 // A requester returns as soon as its run's report is final, so the worker
@@ -46,15 +65,8 @@ bool register_run_worker(BackgroundWorker *worker, BackgroundWorkerHandle **hand
 	}
 }
 
-double seconds_since(TimestampTz start) { return double(GetCurrentTimestamp() - start) / USECS_PER_SEC; }
-
-} // namespace
-
-void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices, RunRequest *result) {
-	dsm_segment *segment = dsm_create(sizeof(RunRequest), 0);
-	auto *request = static_cast<RunRequest *>(dsm_segment_address(segment));
-	init_request(request, policy, dry_run, scheduled);
-
+// A run worker of its own for the request in segment.
+bool start_run_worker(dsm_segment *segment, const char *policy, BackgroundWorkerHandle **handle) {
 	BackgroundWorker worker;
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -66,9 +78,22 @@ void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices
 	strlcpy(worker.bgw_type, "retention run", BGW_MAXLEN);
 	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(segment));
 	worker.bgw_notify_pid = MyProcPid;
+	return register_run_worker(&worker, handle);
+}
 
-	WaitingRun waiting{nullptr, request};
-	if (!register_run_worker(&worker, &waiting.handle))
+double seconds_since(TimestampTz start) { return double(GetCurrentTimestamp() - start) / USECS_PER_SEC; }
+
+} // namespace
+
+void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices, RunRequest *result) {
+	dsm_segment *segment = dsm_create(sizeof(RunRequest), 0);
+	auto *request = static_cast<RunRequest *>(dsm_segment_address(segment));
+	init_request(request, policy, dry_run, scheduled);
+
+	WaitingRun waiting{nullptr, false, {}, request};
+	waiting.warm = worker::claim_warm_worker(dsm_segment_handle(segment), &waiting.claim);
+
+	if (!waiting.warm && !start_run_worker(segment, policy, &waiting.handle))
 		ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 		                errmsg("could not start a retention run: no background worker slot is free"),
 		                errhint("Each run uses one background worker while it runs; raise max_worker_processes.")));
@@ -81,12 +106,8 @@ void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices
 		for (;;) {
 			if (pg_atomic_read_u32(&request->reported) != 0)
 				break; // the worker's report is final; it is exiting
-			pid_t pid;
-			BgwHandleStatus status = GetBackgroundWorkerPid(waiting.handle, &pid);
-			if (status == BGWH_STOPPED)
+			if (!worker_running(&waiting))
 				break;
-			if (status == BGWH_POSTMASTER_DIED)
-				ereport(ERROR, (errcode(ERRCODE_ADMIN_SHUTDOWN), errmsg("the server stopped during a retention run")));
 			(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L, PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);
 			CHECK_FOR_INTERRUPTS();

@@ -1,7 +1,8 @@
-// The run worker: one dynamic background worker per run. It carries out the
-// run in its own transactions, one per batch, so a run commits as it goes
-// whoever asked for it (a plain SELECT, pg_cron, the scheduler), and writes
-// the run's audit row.
+// The run worker: a dynamic background worker that carries out a run in its
+// own transactions, one per batch, so a run commits as it goes whoever asked
+// for it (a plain SELECT, pg_cron, the scheduler), and writes the run's audit
+// row. A worker started for one run exits after it; a warm worker
+// (src/worker/warm_worker.cpp) serves one run after another.
 //
 // This file holds no C++ objects with destructors: PostgreSQL errors are
 // caught with PG_TRY around each transaction.
@@ -513,13 +514,32 @@ void set_synchronous_commit(const char *value) {
 	(void)set_config_option("synchronous_commit", value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
 }
 
-void execute_run(RunRequest *request) {
+void set_wal_compression(const char *value) {
+	(void)set_config_option("wal_compression", value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
+}
+
+void execute_run(RunRequest *request, MemoryContext context) {
 	RunState state{};
 	state.request = request;
-	state.context = AllocSetContextCreate(TopMemoryContext, "retention run", ALLOCSET_DEFAULT_SIZES);
+	state.context = context;
 	MemoryContextSwitchTo(state.context);
 	state.status = "succeeded";
 
+	char *configured_synchronous_commit = pstrdup(GetConfigOption("synchronous_commit", false, false));
+	char *configured_wal_compression = pstrdup(GetConfigOption("wal_compression", false, false));
+	// Deleting rows after a checkpoint writes a full-page image of every
+	// page it touches first: most of a run's WAL. Compressed, the benchmark's
+	// runs write 81 bytes per pruned row instead of 205 (docs/benchmarks.md).
+	if (setting_compress_wal && strcmp(configured_wal_compression, "off") == 0)
+		set_wal_compression(preferred_wal_compression);
+
+	// The run row commits as configured (durably by default): a run that
+	// began is on record whatever happens to it later.
+	ErrorData *error = nullptr;
+	if (!in_transaction(start_run, &state, &error)) {
+		state.error = error;
+		state.run_id = 0; // its row was rolled back with the transaction
+	}
 	// By default (retention.batch_synchronous_commit = off) batches commit
 	// without waiting for their WAL to reach the disk. A crash can then
 	// undo the last few batches of a run: their rows come back together with
@@ -527,20 +547,7 @@ void execute_run(RunRequest *request) {
 	// again. No row is lost that way, and a batch does not pay a WAL flush.
 	// The run's closing commit uses the configured setting, and so makes
 	// every batch before it durable before the run reports.
-	char *configured_synchronous_commit = pstrdup(GetConfigOption("synchronous_commit", false, false));
 	set_synchronous_commit(GetConfigOption("retention.batch_synchronous_commit", false, false));
-	// Deleting rows after a checkpoint writes a full-page image of every
-	// page it touches first: most of a run's WAL. Compressed, the benchmark's
-	// runs write 81 bytes per pruned row instead of 205 (docs/benchmarks.md).
-	if (setting_compress_wal && strcmp(GetConfigOption("wal_compression", false, false), "off") == 0)
-		(void)set_config_option("wal_compression", preferred_wal_compression, PGC_SUSET, PGC_S_SESSION,
-		                        GUC_ACTION_SET, true, 0, false);
-
-	ErrorData *error = nullptr;
-	if (!in_transaction(start_run, &state, &error)) {
-		state.error = error;
-		state.run_id = 0; // its row was rolled back with the transaction
-	}
 	if (state.run_id == 0) {
 		// Refused before a run row existed: nothing ran.
 		request->outcome = RunOutcome::NotStarted;
@@ -550,6 +557,8 @@ void execute_run(RunRequest *request) {
 		}
 		if (state.locked)
 			LockRelease(&state.lock, ExclusiveLock, true);
+		set_synchronous_commit(configured_synchronous_commit);
+		set_wal_compression(configured_wal_compression);
 		return;
 	}
 
@@ -589,6 +598,8 @@ void execute_run(RunRequest *request) {
 		                         (long long)state.run_id, target->name, error->message)));
 	if (state.locked)
 		LockRelease(&state.lock, ExclusiveLock, true);
+	// A warm worker serves the next run with the settings as configured then.
+	set_wal_compression(configured_wal_compression);
 
 	ereport(LOG, (errmsg("retention: %s: run %lld %s: %lld rows %s in %lld batches", target->name,
 	                     (long long)state.run_id, state.status, (long long)state.rows,
@@ -629,6 +640,21 @@ void report_to_requester(RunRequest *request) {
 
 } // namespace
 
+void install_run_signal_handlers() { pqsignal(SIGTERM, handle_sigterm); }
+
+bool termination_requested() { return stop_requested; }
+
+void serve_request(RunRequest *request, void (*before_report)()) {
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext context = AllocSetContextCreate(TopMemoryContext, "retention run", ALLOCSET_DEFAULT_SIZES);
+	execute_run(request, context);
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(context);
+	if (before_report)
+		before_report();
+	report_to_requester(request);
+}
+
 void init_request(RunRequest *request, const char *policy, bool dry_run, bool scheduled) {
 	memset(request, 0, sizeof(RunRequest));
 	request->database = MyDatabaseId;
@@ -647,7 +673,7 @@ void init_request(RunRequest *request, const char *policy, bool dry_run, bool sc
 } // namespace retention::prune
 
 void retention_run_main(Datum argument) {
-	pqsignal(SIGTERM, retention::prune::handle_sigterm);
+	retention::prune::install_run_signal_handlers();
 	BackgroundWorkerUnblockSignals();
 
 	dsm_segment *segment = dsm_attach(DatumGetUInt32(argument));
@@ -656,7 +682,6 @@ void retention_run_main(Datum argument) {
 	auto *request = static_cast<retention::prune::RunRequest *>(dsm_segment_address(segment));
 	BackgroundWorkerInitializeConnectionByOid(request->database, BOOTSTRAP_SUPERUSERID, 0);
 	pgstat_report_appname("retention run");
-	retention::prune::execute_run(request);
-	retention::prune::report_to_requester(request);
+	retention::prune::serve_request(request, nullptr);
 	dsm_detach(segment);
 }

@@ -61,8 +61,19 @@ struct RunRequest {
 // Initializes a request in freshly allocated shared memory.
 void init_request(RunRequest *request, const char *policy, bool dry_run, bool scheduled);
 
-// Starts a run worker for request's policy in this database and waits for
-// it, relaying progress as NOTICEs when notices is true. A cancel or
+// The worker's side (src/prune/engine.cpp). Carries out the request and
+// reports to its requester, leaving the process ready for another request
+// (memory and settings as before). before_report, when given, runs after
+// the report is final and before the requester is woken.
+void serve_request(RunRequest *request, void (*before_report)());
+
+// SIGTERM in a process that serves runs: the run in flight stops after its
+// batch; termination_requested() then tells the process to exit.
+void install_run_signal_handlers();
+bool termination_requested();
+
+// Hands the request to this database's warm run worker, or starts a run
+// worker for it, and waits for it, relaying progress as NOTICEs when notices is true. A cancel or
 // termination of the waiting backend asks the worker to stop after the batch
 // in flight. Fills *result with the worker's final report.
 void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices, RunRequest *result);

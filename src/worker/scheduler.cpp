@@ -9,6 +9,7 @@
 #include "prune/policy_order.hpp"
 #include "prune/run_request.hpp"
 #include "worker/scheduler.hpp"
+#include "worker/warm_worker.hpp"
 #include "border/spi.hpp"
 #include "border/transaction.hpp"
 
@@ -181,12 +182,14 @@ void retention_scheduler_main(Datum argument) {
 	ereport(LOG, (errmsg("retention scheduler started for database \"%s\"", startup.database_name)));
 
 	TimestampTz next_history_prune = 0;
+	BackgroundWorkerHandle *warm_worker = nullptr; // leaves by itself when this scheduler is gone
 	for (;;) {
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending) {
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
+		keep_warm_worker(MyDatabaseId, &warm_worker);
 		MemoryContextReset(tick);
 		MemoryContextSwitchTo(tick);
 		if (retention::setting_enabled) {

@@ -19,6 +19,7 @@
 
 #include <pqxx/pqxx>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -160,6 +161,9 @@ struct LatencyWindow {
 	double p50_ms = 0;
 	double p99_ms = 0;
 	std::vector<double> latencies_ms; // every successful operation's, to pool repetitions
+	// The same by statement: INSERT, UPDATE, SELECT.
+	std::array<std::vector<double>, 3> statement_latencies_ms;
+	std::array<double, 3> statement_p99_ms{};
 };
 
 // Windows of several repetitions as one: operations and latencies pooled.

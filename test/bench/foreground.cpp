@@ -18,6 +18,7 @@ struct Sample {
 	double start_s; // since the clients' common origin
 	double latency_ms;
 	bool ok;
+	int statement; // 0 INSERT, 1 UPDATE, 2 SELECT
 };
 
 struct ClientLog {
@@ -57,9 +58,10 @@ void client_loop(int index, const std::string &database, const Shape &shape, con
 			break;
 		const Clock::time_point begun = Clock::now();
 		bool ok = true;
+		const int statement = int((k + index) % 3);
 		try {
 			pqxx::nontransaction tx{*conn};
-			switch ((k + index) % 3) {
+			switch (statement) {
 			case 0:
 				tx.exec_prepared("insert", next_insert, payload);
 				next_insert += options.clients;
@@ -78,8 +80,8 @@ void client_loop(int index, const std::string &database, const Shape &shape, con
 			ok = false;
 		}
 		const Clock::time_point done = Clock::now();
-		log.samples.push_back(
-		    Sample{seconds_between(origin, begun), std::chrono::duration<double, std::milli>(done - begun).count(), ok});
+		log.samples.push_back(Sample{seconds_between(origin, begun),
+		                             std::chrono::duration<double, std::milli>(done - begun).count(), ok, statement});
 	}
 }
 
@@ -105,11 +107,16 @@ LatencyWindow window(const std::vector<ClientLog> &logs, double from, double to)
 			}
 			w.ops++;
 			latencies.push_back(sample.latency_ms);
+			w.statement_latencies_ms[size_t(sample.statement)].push_back(sample.latency_ms);
 		}
 	w.ops_per_second = w.seconds > 0 ? double(w.ops) / w.seconds : 0;
 	w.latencies_ms = latencies;
 	w.p50_ms = percentile(latencies, 0.50);
 	w.p99_ms = percentile(latencies, 0.99);
+	for (size_t i = 0; i < w.statement_latencies_ms.size(); i++) {
+		std::vector<double> copy = w.statement_latencies_ms[i];
+		w.statement_p99_ms[i] = percentile(copy, 0.99);
+	}
 	return w;
 }
 
@@ -122,6 +129,14 @@ LatencyWindow pooled(const std::vector<LatencyWindow> &windows) {
 		all.ops += w.ops;
 		all.errors += w.errors;
 		all.latencies_ms.insert(all.latencies_ms.end(), w.latencies_ms.begin(), w.latencies_ms.end());
+		for (size_t i = 0; i < w.statement_latencies_ms.size(); i++)
+			all.statement_latencies_ms[i].insert(all.statement_latencies_ms[i].end(),
+			                                     w.statement_latencies_ms[i].begin(),
+			                                     w.statement_latencies_ms[i].end());
+	}
+	for (size_t i = 0; i < all.statement_latencies_ms.size(); i++) {
+		std::vector<double> copy = all.statement_latencies_ms[i];
+		all.statement_p99_ms[i] = percentile(copy, 0.99);
 	}
 	all.ops_per_second = all.seconds > 0 ? double(all.ops) / all.seconds : 0;
 	std::vector<double> latencies = all.latencies_ms;

@@ -10,20 +10,25 @@
 #                          [--max-minutes M]
 #
 #   --quick      every case at 1/20 of its size, 1 repetition: a smoke run (~1-2 min)
-#   --reps N     repetitions per case (default 3; scale_10m runs once unless --reps is given)
-#   --cases      dense_indexed,dense_noindex,sparse_indexed,scale_1m,scale_10m,partitioned,foreground,
+#   --reps N     repetitions per case (default 3; scale_10m and noindex_10m run twice unless --reps is given)
+#   --cases      dense_indexed,dense_noindex,sparse_indexed,scale_1m,scale_10m,noindex_1m,noindex_10m,
+#                partitioned,foreground,
 #                fixed_cost (also measured with sparse_indexed)
 #   --markdown   where the Markdown report goes (default build-bench/benchmarks-latest.md)
 #   --port       the cluster's port, used for its unix socket name only (default 55499)
 #   --fsync      the cluster's fsync (default on, so commits cost what they cost)
 #
 # The cluster (scripts/lib-cluster.sh: unix socket only, no TCP) gets
-# shared_buffers=2GB, max_wal_size=8GB, checkpoint_timeout=30min,
+# shared_buffers=8GB (the 10M cases' tables, about 3.8 GB with their
+# indexes, fit as the 1M cases' do, so a scaling pair compares like with
+# like), max_wal_size=8GB, checkpoint_timeout=30min,
 # synchronous_commit=on, fsync=on, track_io_timing=on and autovacuum=off:
 # nothing vacuums the tables during the measurements, so the dead tuples a
-# prune leaves can be counted. retention.databases='postgres' keeps the
-# scheduler out of the benchmark's database, and the benchmark's policies are
-# created with enabled = false: only its own retention.run() calls prune.
+# prune leaves can be counted. The scheduler serves the benchmark's database
+# (retention.databases), so its warm run worker serves the runs as it would
+# in production (retention.warm_worker, on by default); the benchmark's
+# policies are created with enabled = false, so only its own retention.run()
+# calls prune.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -108,14 +113,14 @@ cp "$root/build-bench/retention_bench" "$work/"
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$work"
 
 echo "== start a throwaway cluster (port $port, socket in $work/cluster)"
-cluster_start "$work/cluster" "$port" "shared_buffers = 2GB
+cluster_start "$work/cluster" "$port" "shared_buffers = 8GB
 max_wal_size = 8GB
 checkpoint_timeout = 30min
 synchronous_commit = on
 fsync = $fsync
 autovacuum = off
 track_io_timing = on
-retention.databases = 'postgres'" || {
+retention.databases = 'retention_bench'" || {
 	cat "$work/cluster/"*.log >&2
 	exit 1
 }

@@ -54,8 +54,8 @@ std::vector<CaseSpec> all_cases(bool quick, int reps, bool reps_given) {
 	const long long unit = quick ? 50000 : 1000000;
 	const std::vector<Contender> four{Contender::run, Contender::delete_all, Contender::cte, Contender::ctid};
 	const std::vector<Contender> two{Contender::run, Contender::delete_all};
-	// 10M expired rows take minutes per table: one repetition unless --reps says otherwise.
-	const int big_reps = reps_given ? reps : 1;
+	// 10M expired rows take minutes per table: two repetitions unless --reps says otherwise.
+	const int big_reps = reps_given ? reps : 2;
 	return {
 	    {"dense_indexed", {2 * unit, unit, true, false}, four, reps, "50% expired, btree on created_at"},
 	    {"dense_noindex", {2 * unit, unit, false, false}, four, reps, "50% expired, no index on created_at"},
@@ -70,6 +70,18 @@ std::vector<CaseSpec> all_cases(bool quick, int reps, bool reps_given) {
 	     two,
 	     big_reps,
 	     "50% expired, indexed; 10x the expired rows of scale_1m; contenders run and DELETE only" +
+	         std::string(big_reps == 1 ? ", 1 repetition (no median)" : "")},
+	    {"noindex_1m",
+	     {2 * unit, unit, false, false},
+	     two,
+	     reps,
+	     "50% expired, no index; the dense_noindex shape, contenders run and DELETE only (the scaling pair of the "
+	     "blocks path)"},
+	    {"noindex_10m",
+	     {20 * unit, 10 * unit, false, false},
+	     two,
+	     big_reps,
+	     "50% expired, no index; 10x the rows of noindex_1m; contenders run and DELETE only" +
 	         std::string(big_reps == 1 ? ", 1 repetition (no median)" : "")},
 	    {"partitioned",
 	     {2 * unit, unit, true, true},

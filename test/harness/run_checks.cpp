@@ -682,3 +682,184 @@ static void kill_worker_mid_run(pqxx::connection &conn, bool synchronous_batches
 RETENTION_CHECK(killed_worker_is_settled) { kill_worker_mid_run(conn, false); }
 
 RETENTION_CHECK(killed_worker_is_settled_synchronous_batches) { kill_worker_mid_run(conn, true); }
+
+namespace {
+
+// The pid of the database's idle warm run worker, once there is one (-1 if
+// none appears within timeout).
+int await_warm_worker(pqxx::connection &conn, std::chrono::milliseconds timeout, int other_than = -1) {
+	int pid = -1;
+	eventually(timeout, [&] {
+		pid = query_value<int>(conn, "SELECT coalesce(max(pid), -1) FROM pg_stat_activity "
+		                             "WHERE backend_type = 'retention run' AND datname = current_database() "
+		                             "AND state = 'idle' AND pid <> " + std::to_string(other_than));
+		return pid > 0;
+	});
+	return pid;
+}
+
+void add_expired_rows(pqxx::connection &conn) {
+	pqxx::work tx{conn};
+	tx.exec0("INSERT INTO public.slow_events SELECT i, now() - interval '40 days' - i * interval '1 minute', "
+	         "'old ' || i FROM generate_series(1, " + std::to_string(expired_rows) + ") i");
+	tx.commit();
+}
+
+} // namespace
+
+// Where the scheduler runs, a connected run worker waits for runs (an idle
+// 'retention run' in pg_stat_activity; retention.warm_worker). It serves one
+// manual run after another (the same pid in retention.runs), each pruning
+// exactly the expired rows; a run asked for while it is busy gets a worker of
+// its own; a cancelled run stops after its batch and the warm worker waits
+// for the next; turning the setting off sends it away (runs then start their
+// own workers, which exit); on again brings a new one; what a run's code set
+// for the session is gone before the next run; DROP DATABASE (of its own
+// database or another) is not held up by it.
+RETENTION_CHECK(warm_worker_serves_runs) {
+	PrivateCluster cluster{conn.username()};
+	pqxx::connection postgres{cluster.conninfo("postgres")};
+	{
+		pqxx::nontransaction tx{postgres};
+		tx.exec0("CREATE DATABASE warm");
+	}
+	const std::string conninfo = cluster.conninfo("warm");
+	std::optional<pqxx::connection> own{std::in_place, conninfo};
+	pqxx::connection &db = *own;
+	{
+		pqxx::nontransaction tx{db};
+		tx.exec0("CREATE EXTENSION retention");
+	}
+	const int warm = await_warm_worker(db, 20000ms);
+	expect(warm > 0, "no idle warm run worker in the database 20 s after CREATE EXTENSION:\n" + cluster.log_tail());
+	create_slow_policy(db);
+	{
+		pqxx::nontransaction tx{db};
+		tx.exec0("UPDATE retention.policies SET batch_delay = '0' WHERE name = 'slow'");
+		tx.exec0("CREATE TABLE public.other_events (id int PRIMARY KEY, created_at timestamptz NOT NULL)");
+		tx.exec0("INSERT INTO retention.policies (name, relation, time_column, retain, enabled) "
+		         "VALUES ('other', 'public.other_events', 'created_at', '30 days', false)");
+	}
+	auto run = [&](const std::string &policy) {
+		pqxx::nontransaction tx{db};
+		return tx.exec1("SELECT status, rows_pruned, pid FROM retention.run(" + tx.quote(policy) + ")");
+	};
+	auto add_other_rows = [&] {
+		pqxx::nontransaction tx{db};
+		tx.exec0("INSERT INTO public.other_events SELECT i, now() - interval '40 days' FROM generate_series(1, 3) i "
+		         "ON CONFLICT DO NOTHING");
+	};
+
+	for (int round = 1; round <= 2; round++) {
+		const std::string which = "run " + std::to_string(round) + " of slow";
+		if (round > 1)
+			add_expired_rows(db);
+		pqxx::row row = run("slow");
+		expect_eq(row[0].as<std::string>(), std::string("succeeded"), "status of " + which);
+		expect_eq(row[1].as<long>(), long(expired_rows), "rows_pruned of " + which);
+		expect_eq(row[2].as<int>(), warm, "pid of " + which + " (the warm worker's)");
+		expect_eq(expired_left(db), 0L, "expired rows after " + which);
+		expect_eq(young_left(db), long(young_rows), "young rows after " + which);
+	}
+
+	// Busy with a slow run: another run gets a worker of its own.
+	{
+		pqxx::nontransaction tx{db};
+		tx.exec0("UPDATE retention.policies SET batch_delay = '300 ms' WHERE name = 'slow'");
+	}
+	add_expired_rows(db);
+	add_other_rows();
+	long pruned = 0;
+	{
+		BackgroundRun slow{conninfo, "slow"};
+		const RunningRun running = await_running(db, 2, 10000ms);
+		expect_eq(running.pid, warm, "pid of the slow run (the warm worker's)");
+		pqxx::row other = run("other");
+		expect_eq(other[0].as<std::string>(), std::string("succeeded"), "status of the run beside the slow one");
+		expect_eq(other[1].as<long>(), 3L, "rows_pruned of the run beside the slow one");
+		expect(other[2].as<int>() != warm, "the run beside the slow one was served by the busy warm worker");
+		expect(query_value<bool>(db, "SELECT pg_cancel_backend(" + std::to_string(slow.caller_pid()) + ")"),
+		       "pg_cancel_backend of the slow run's caller returned false");
+		CallerOutcome outcome = slow.finish(10s);
+		expect(outcome.sql_error && outcome.sqlstate == "57014",
+		       "the cancelled caller should get SQLSTATE 57014; it " + describe(outcome));
+		expect_eq(await_settled(db, running.id, 5000ms), std::string("cancelled"), "status of the cancelled run");
+		pruned = expect_consistent_stop(db, running.id, 2);
+	}
+	expect_eq(await_warm_worker(db, 5000ms), warm, "the idle warm worker after the cancelled run");
+	{
+		pqxx::nontransaction tx{db};
+		tx.exec0("UPDATE retention.policies SET batch_delay = '0' WHERE name = 'slow'");
+	}
+	pqxx::row rest = run("slow");
+	expect_eq(rest[1].as<long>(), expired_rows - pruned, "rows_pruned of the run after the cancel");
+	expect_eq(rest[2].as<int>(), warm, "pid of the run after the cancel (the warm worker's)");
+	expect_eq(expired_left(db), 0L, "expired rows after the run after the cancel");
+
+	// What a run's code sets for the session (a filter's function calling
+	// set_config(..., false)) is gone before the next run in the warm worker.
+	{
+		pqxx::nontransaction tx{db};
+		tx.exec0("CREATE FUNCTION public.leaky_filter() RETURNS boolean LANGUAGE plpgsql STABLE AS "
+		         "$$BEGIN PERFORM set_config('work_mem', '77kB', false); RETURN true; END$$");
+		tx.exec0("CREATE FUNCTION public.work_mem_untouched() RETURNS boolean LANGUAGE plpgsql STABLE AS "
+		         "$$BEGIN RETURN current_setting('work_mem') <> '77kB'; END$$");
+		tx.exec0("UPDATE retention.policies SET filter = 'public.leaky_filter()' WHERE name = 'other'");
+		tx.exec0("UPDATE retention.policies SET filter = 'public.work_mem_untouched()' WHERE name = 'slow'");
+	}
+	add_other_rows();
+	add_expired_rows(db);
+	pqxx::row leaky = run("other");
+	expect_eq(leaky[1].as<long>(), 3L, "rows_pruned of the run whose filter sets work_mem");
+	expect_eq(leaky[2].as<int>(), warm, "pid of the run whose filter sets work_mem (the warm worker's)");
+	pqxx::row clean = run("slow");
+	expect_eq(clean[1].as<long>(), long(expired_rows),
+	          "rows_pruned of the next run, whose filter holds only if work_mem was not left at 77kB");
+	expect_eq(clean[2].as<int>(), warm, "pid of the next run (the warm worker's)");
+
+	// Off: the warm worker leaves, runs start workers that exit after them.
+	{
+		pqxx::nontransaction tx{postgres};
+		tx.exec0("ALTER SYSTEM SET retention.warm_worker = off");
+		tx.exec1("SELECT pg_reload_conf()");
+	}
+	expect(eventually(5000ms, [&] { return count_run_workers(db) == 0; }),
+	       "a 'retention run' worker was still connected 5 s after retention.warm_worker = off");
+	add_other_rows();
+	pqxx::row cold = run("other");
+	expect_eq(cold[1].as<long>(), 3L, "rows_pruned of the run with retention.warm_worker = off");
+	expect(cold[2].as<int>() != warm, "the run with retention.warm_worker = off was served by the warm worker");
+	expect_no_run_worker_left(db);
+
+	// On again: a new one.
+	{
+		pqxx::nontransaction tx{postgres};
+		tx.exec0("ALTER SYSTEM RESET retention.warm_worker");
+		tx.exec1("SELECT pg_reload_conf()");
+	}
+	const int second = await_warm_worker(db, 10000ms, warm);
+	expect(second > 0, "no new warm run worker 10 s after retention.warm_worker was turned on again");
+	add_other_rows();
+	expect_eq(run("other")[2].as<int>(), second, "pid of a run once the new warm worker waits");
+
+	// DROP DATABASE of another database waits for every backend to absorb a
+	// procsignal barrier, the idle warm worker included.
+	{
+		const auto begun = Clock::now();
+		pqxx::nontransaction tx{postgres};
+		tx.exec0("SET statement_timeout = '10s'"); // a barrier never absorbed: an error, not a hang
+		tx.exec0("CREATE DATABASE bystander");
+		tx.exec0("DROP DATABASE bystander");
+		expect(seconds_since(begun) < 5.0, "CREATE and DROP DATABASE of another database took " +
+		                                       std::to_string(seconds_since(begun)) + " s with a warm worker idle");
+	}
+
+	own.reset();
+	const auto start = Clock::now();
+	{
+		pqxx::nontransaction tx{postgres};
+		tx.exec0("DROP DATABASE warm");
+	}
+	expect(seconds_since(start) < 5.0, "DROP DATABASE took " + std::to_string(seconds_since(start)) +
+	                                       " s with a warm worker connected");
+}

@@ -120,9 +120,12 @@ $node->stop('immediate');
 $node->start;
 ok( poll_until(
 		$node, 'postgres',
-		"SELECT status, finished_at IS NOT NULL, rows_pruned = 10 * batches, batches BETWEEN 1 AND 19 FROM retention.runs WHERE id = $run",
+		"SELECT status, finished_at IS NOT NULL, rows_pruned = 10 * batches, batches BETWEEN 0 AND 19 FROM retention.runs WHERE id = $run",
 		'failed|t|t|t', 15),
-	'immediate: after the restart the interrupted run is settled as failed, its committed batches counted'
+	# The run row commits durably; batches do not wait for their WAL flush
+	# (retention.batch_synchronous_commit = off), so the last ones may be
+	# undone by the crash, their counts with them.
+	'immediate: after the restart the interrupted run is settled as failed, its surviving batches counted'
 );
 like(
 	$node->safe_psql('postgres', "SELECT error FROM retention.runs WHERE id = $run"),
