@@ -295,5 +295,9 @@ void retention_warm_main(Datum argument) {
 			proc_exit(0); // rather than serve a run in a session it could not reset
 		}
 		pgstat_report_appname("retention run"); // application_name was reset with the rest
+		// A worker that exits reports its statistics then; this one reports
+		// them after every run, so that pg_stat_user_tables (and autovacuum)
+		// see the rows it deleted.
+		pgstat_report_stat(true);
 	}
 }

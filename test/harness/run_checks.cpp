@@ -762,6 +762,16 @@ RETENTION_CHECK(warm_worker_serves_runs) {
 		expect_eq(young_left(db), long(young_rows), "young rows after " + which);
 	}
 
+	// The warm worker does not exit, yet reports its statistics: autovacuum
+	// learns of the rows it deleted.
+	long deleted = 0;
+	eventually(5000ms, [&] {
+		deleted = query_value<long>(db, "SELECT n_tup_del FROM pg_stat_user_tables WHERE relid = "
+		                                "'public.slow_events'::regclass");
+		return deleted == 2L * expired_rows;
+	});
+	expect_eq(deleted, 2L * expired_rows, "pg_stat_user_tables.n_tup_del of the table after the two warm runs");
+
 	// Busy with a slow run: another run gets a worker of its own.
 	{
 		pqxx::nontransaction tx{db};
