@@ -491,8 +491,12 @@ bool prune_by_blocks(RunState *state) {
 		if (range_done) {
 			state->range_contended = false;
 			uint32 by_rows = plan::next_block_range(range, found_in_range, range_rows, 1, max_range);
-			uint32 by_time = state->batch_usecs > target_usecs
-			                     ? uint32(Max(int64(1), int64(range) * target_usecs / state->batch_usecs))
+			// A range's time grows with its blocks: the next one is sized to
+			// take about batch_time_target, however few expired rows the last
+			// one held (ranges of young rows only would otherwise keep doubling).
+			uint32 by_time = state->batch_usecs > 0
+			                     ? uint32(Min(int64(max_range),
+			                                  Max(int64(1), int64(range) * target_usecs / state->batch_usecs)))
 			                     : by_rows;
 			range = Min(by_rows, by_time);
 			next = state->range_end;
