@@ -6,6 +6,7 @@
 #include "prune/run_request.hpp"
 #include "border/guard.hpp"
 #include "border/spi.hpp"
+#include "worker/dynamic_worker.hpp"
 #include "worker/warm_worker.hpp"
 
 #include "border/pg.hpp"
@@ -67,17 +68,10 @@ bool register_run_worker(BackgroundWorker *worker, BackgroundWorkerHandle **hand
 
 // A run worker of its own for the request in segment.
 bool start_run_worker(dsm_segment *segment, const char *policy, BackgroundWorkerHandle **handle) {
-	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(worker.bgw_library_name, "retention", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "retention_run_main", BGW_MAXLEN);
-	snprintf(worker.bgw_name, BGW_MAXLEN, "retention run %s", policy);
-	strlcpy(worker.bgw_type, "retention run", BGW_MAXLEN);
-	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(segment));
-	worker.bgw_notify_pid = MyProcPid;
+	char name[BGW_MAXLEN];
+	snprintf(name, sizeof(name), "retention run %s", policy);
+	BackgroundWorker worker =
+	    worker::dynamic_worker("retention_run_main", name, "retention run", UInt32GetDatum(dsm_segment_handle(segment)));
 	return register_run_worker(&worker, handle);
 }
 

@@ -8,6 +8,7 @@
 #include "module.hpp"
 #include "prune/policy_order.hpp"
 #include "prune/run_request.hpp"
+#include "worker/dynamic_worker.hpp"
 #include "worker/scheduler.hpp"
 #include "worker/warm_worker.hpp"
 #include "border/spi.hpp"
@@ -143,17 +144,9 @@ void run_scheduled(const char *policy, MemoryContext keep) {
 } // namespace
 
 BackgroundWorkerHandle *start_scheduler(Oid database) {
-	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART; // the launcher restarts it
-	strlcpy(worker.bgw_library_name, "retention", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "retention_scheduler_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "retention scheduler", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "retention scheduler", BGW_MAXLEN);
-	worker.bgw_main_arg = ObjectIdGetDatum(database);
-	worker.bgw_notify_pid = MyProcPid;
+	// The launcher restarts it.
+	BackgroundWorker worker = dynamic_worker("retention_scheduler_main", "retention scheduler", "retention scheduler",
+	                                         ObjectIdGetDatum(database));
 	BackgroundWorkerHandle *handle = nullptr;
 	MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
 	bool started = RegisterDynamicBackgroundWorker(&worker, &handle);

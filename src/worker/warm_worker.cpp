@@ -14,6 +14,7 @@
 // No C++ object lives in this file: PostgreSQL may longjmp out of any call.
 #include "module.hpp"
 #include "prune/run_request.hpp"
+#include "worker/dynamic_worker.hpp"
 #include "worker/warm_worker.hpp"
 #include "border/transaction.hpp"
 
@@ -186,18 +187,10 @@ void keep_warm_worker(Oid database, BackgroundWorkerHandle **handle) {
 	// Turned off, the worker leaves by itself once idle.
 	if (!table || !setting_warm_worker)
 		return;
-	BackgroundWorker worker;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART; // the scheduler starts another
-	strlcpy(worker.bgw_library_name, "retention", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "retention_warm_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "retention run (warm)", BGW_MAXLEN);
 	// The same type as every run worker: what pg_stat_activity, DROP
 	// DATABASE and the settling of dead runs know runs by.
-	strlcpy(worker.bgw_type, "retention run", BGW_MAXLEN);
-	worker.bgw_main_arg = ObjectIdGetDatum(database);
+	BackgroundWorker worker =
+	    dynamic_worker("retention_warm_main", "retention run (warm)", "retention run", ObjectIdGetDatum(database));
 	pid_t scheduler = MyProcPid;
 	static_assert(sizeof(scheduler) <= BGW_EXTRALEN);
 	memcpy(worker.bgw_extra, &scheduler, sizeof(scheduler));

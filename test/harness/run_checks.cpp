@@ -338,19 +338,29 @@ RETENTION_CHECK(second_run_fails_naming_pid) {
 // stops after the batch in flight and records 'cancelled'; the batches it
 // committed stay committed (exactly 10 rows each), and the next run prunes
 // exactly the rest. The same for the caller of CALL retention.prune().
+namespace {
+
+// pg_cancel_backend on the caller of the running run: the caller gets 57014,
+// the run is recorded 'cancelled' after whole batches (at least
+// min_batches). Returns its rows_pruned.
+long cancel_caller(pqxx::connection &conn, BackgroundRun &run, const RunningRun &running, int min_batches) {
+	expect(query_value<bool>(conn, "SELECT pg_cancel_backend(" + std::to_string(run.caller_pid()) + ")"),
+	       "pg_cancel_backend of the caller returned false");
+	CallerOutcome outcome = run.finish(10s);
+	expect(outcome.sql_error && outcome.sqlstate == "57014",
+	       "the cancelled caller should get SQLSTATE 57014; it " + describe(outcome));
+	expect_eq(await_settled(conn, running.id, 5000ms), std::string("cancelled"), "status of the cancelled run");
+	return expect_consistent_stop(conn, running.id, min_batches);
+}
+
+} // namespace
+
 static void cancel_mid_run(pqxx::connection &conn, BackgroundRun::Call how) {
 	create_slow_policy(conn);
 	const long before = query_value<long>(conn, "SELECT count(*) FROM public.slow_events");
 	BackgroundRun run{harness::connection_string_for(conn.dbname()), "slow", how};
 	const RunningRun running = await_running(conn, 3, 10000ms);
-	expect(query_value<bool>(conn, "SELECT pg_cancel_backend(" + std::to_string(run.caller_pid()) + ")"),
-	       "pg_cancel_backend of the caller returned false");
-
-	CallerOutcome outcome = run.finish(10s);
-	expect(outcome.sql_error && outcome.sqlstate == "57014",
-	       "the cancelled caller should get SQLSTATE 57014; it " + describe(outcome));
-	expect_eq(await_settled(conn, running.id, 5000ms), std::string("cancelled"), "status of the cancelled run");
-	const long pruned = expect_consistent_stop(conn, running.id, 3);
+	const long pruned = cancel_caller(conn, run, running, 3);
 	expect_eq(before - query_value<long>(conn, "SELECT count(*) FROM public.slow_events"), pruned,
 	          "rows gone from the table (count before - count after)");
 	expect_no_run_worker_left(conn);
@@ -788,13 +798,7 @@ RETENTION_CHECK(warm_worker_serves_runs) {
 		expect_eq(other[0].as<std::string>(), std::string("succeeded"), "status of the run beside the slow one");
 		expect_eq(other[1].as<long>(), 3L, "rows_pruned of the run beside the slow one");
 		expect(other[2].as<int>() != warm, "the run beside the slow one was served by the busy warm worker");
-		expect(query_value<bool>(db, "SELECT pg_cancel_backend(" + std::to_string(slow.caller_pid()) + ")"),
-		       "pg_cancel_backend of the slow run's caller returned false");
-		CallerOutcome outcome = slow.finish(10s);
-		expect(outcome.sql_error && outcome.sqlstate == "57014",
-		       "the cancelled caller should get SQLSTATE 57014; it " + describe(outcome));
-		expect_eq(await_settled(db, running.id, 5000ms), std::string("cancelled"), "status of the cancelled run");
-		pruned = expect_consistent_stop(db, running.id, 2);
+		pruned = cancel_caller(db, slow, running, 2);
 	}
 	expect_eq(await_warm_worker(db, 5000ms), warm, "the idle warm worker after the cancelled run");
 	{
