@@ -73,9 +73,10 @@ void install_run_signal_handlers();
 bool termination_requested();
 
 // Hands the request to this database's warm run worker, or starts a run
-// worker for it, and waits for it, relaying progress as NOTICEs when notices is true. A cancel or
-// termination of the waiting backend asks the worker to stop after the batch
-// in flight. Fills *result with the worker's final report.
+// worker for it, and waits for it, relaying progress as NOTICEs when notices
+// is true. A cancel or termination of the waiting backend asks the worker to
+// stop after the batch in flight. Fills *result with the worker's final
+// report.
 void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices, RunRequest *result);
 
 } // namespace retention::prune

@@ -182,7 +182,7 @@ void retention_scheduler_main(Datum argument) {
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		keep_warm_worker(MyDatabaseId, &warm_worker);
+		keep_warm_worker(&warm_worker);
 		MemoryContextReset(tick);
 		MemoryContextSwitchTo(tick);
 		if (retention::setting_enabled) {

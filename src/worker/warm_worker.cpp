@@ -176,7 +176,7 @@ void request_warm_worker_memory() {
 	shmem_startup_hook = startup_hook;
 }
 
-void keep_warm_worker(Oid database, BackgroundWorkerHandle **handle) {
+void keep_warm_worker(BackgroundWorkerHandle **handle) {
 	if (*handle) {
 		pid_t pid;
 		if (GetBackgroundWorkerPid(*handle, &pid) != BGWH_STOPPED)
@@ -190,7 +190,7 @@ void keep_warm_worker(Oid database, BackgroundWorkerHandle **handle) {
 	// The same type as every run worker: what pg_stat_activity, DROP
 	// DATABASE and the settling of dead runs know runs by.
 	BackgroundWorker worker =
-	    dynamic_worker("retention_warm_main", "retention run (warm)", "retention run", ObjectIdGetDatum(database));
+	    dynamic_worker("retention_warm_main", "retention run (warm)", "retention run", ObjectIdGetDatum(MyDatabaseId));
 	pid_t scheduler = MyProcPid;
 	static_assert(sizeof(scheduler) <= BGW_EXTRALEN);
 	memcpy(worker.bgw_extra, &scheduler, sizeof(scheduler));

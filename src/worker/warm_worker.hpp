@@ -13,12 +13,12 @@ namespace retention::worker {
 // From _PG_init, when preloaded: the table of warm workers in shared memory.
 void request_warm_worker_memory();
 
-// The scheduler's side, every tick: starts the database's warm worker if
+// The scheduler's side, every tick: starts its database's warm worker if
 // it has none and retention.warm_worker is on. *handle is the worker,
 // nullptr while there is none (it lives in TopMemoryContext). The worker
 // leaves by itself, once idle, when the setting is off or the scheduler
 // that started it is gone.
-void keep_warm_worker(Oid database, BackgroundWorkerHandle **handle);
+void keep_warm_worker(BackgroundWorkerHandle **handle);
 
 // The requester's side. A claim names the warm worker serving one request.
 struct WarmClaim {
