@@ -15,9 +15,12 @@ OBJS = \
 	src/border/guard.o \
 	src/border/spi.o \
 	src/border/transaction.o \
+	src/border/settings.o \
 	src/api/run.o \
 	src/catalog/runs.o \
 	src/prune/engine.o \
+	src/prune/identity.o \
+	src/prune/run_lock.o \
 	src/prune/policy_order.o \
 	src/prune/policy_target.o \
 	src/prune/plan/batch_sql.o \
@@ -34,6 +37,8 @@ OBJS = \
 	src/worker/database_hooks.o \
 	src/worker/wakeup.o \
 	src/worker/warm_worker.o \
+	src/worker/run_worker.o \
+	src/worker/session.o \
 	src/api/schedule.o
 
 # Pure C++ objects: they must not see PostgreSQL headers (src/border/pg.hpp refuses).

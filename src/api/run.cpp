@@ -5,6 +5,7 @@
 #include "prune/policy_order.hpp"
 #include "prune/run_request.hpp"
 #include "border/guard.hpp"
+#include "border/settings.hpp"
 #include "border/spi.hpp"
 #include "worker/dynamic_worker.hpp"
 #include "worker/warm_worker.hpp"
@@ -144,9 +145,11 @@ void refuse_in_transaction_block(const char *function) {
 // The caller must see the policy (row-level security) and be a member of
 // its owner role; a run then acts with the owner's privileges.
 void check_may_run(const char *policy) {
+	int level = border::push_internal_search_path();
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(policy)};
-	retention::border::spi_run("SELECT owner::oid FROM retention.policies WHERE name = $1", 1, types, values, nullptr,
+	retention::border::spi_run("SELECT owner::oid FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1", 1, types,
+	                           values, nullptr,
 	                SPI_OK_SELECT, true);
 	bool isnull;
 	Datum owner = border::spi_first_value(&isnull);
@@ -157,6 +160,7 @@ void check_may_run(const char *policy) {
 		                errmsg("permission denied to run retention policy \"%s\"", policy),
 		                errdetail("Only members of role \"%s\" may run it.",
 		                          GetUserNameFromId(DatumGetObjectId(owner), false))));
+	border::pop_settings(level);
 }
 
 void raise_refusal(const RunRequest &result) {
@@ -348,7 +352,9 @@ RETENTION_FUNCTION(retention_run_all) {
 	// reference which.
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "retention: SPI_connect failed");
-	retention::border::spi_run("SELECT name FROM retention.policies WHERE enabled AND pg_has_role(owner, 'MEMBER') ORDER BY name",
+	int level = retention::border::push_internal_search_path();
+	retention::border::spi_run("SELECT name FROM retention.policies "
+	                           "WHERE enabled AND pg_catalog.pg_has_role(owner, 'MEMBER') ORDER BY name",
 	                0, nullptr, nullptr, nullptr, SPI_OK_SELECT, true);
 	int count = int(SPI_processed);
 	MemoryContext outer = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
@@ -358,6 +364,7 @@ RETENTION_FUNCTION(retention_run_all) {
 		names[i] = MemoryContextStrdup(rsinfo->econtext->ecxt_per_query_memory,
 		                               SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 	int *order = order_children_first(names, count);
+	retention::border::pop_settings(level);
 	SPI_finish();
 
 	for (int i = 0; i < count; i++) {

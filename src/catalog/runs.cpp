@@ -26,8 +26,9 @@ int64 insert_run(const RunStart &start, TimestampTz *started_at) {
 void add_batch(int64 run_id, int64 rows, int32 batch_ms) {
 	Oid types[3] = {INT8OID, INT8OID, INT4OID};
 	Datum values[3] = {Int64GetDatum(run_id), Int64GetDatum(rows), Int32GetDatum(batch_ms)};
-	spi_run("UPDATE retention.runs SET rows_pruned = rows_pruned + $2, batches = batches + 1, "
-	        "longest_batch_ms = greatest(longest_batch_ms, $3) WHERE id = $1",
+	spi_run("UPDATE retention.runs SET rows_pruned = rows_pruned OPERATOR(pg_catalog.+) $2, "
+	        "batches = batches OPERATOR(pg_catalog.+) 1, longest_batch_ms = greatest(longest_batch_ms, $3) "
+	        "WHERE id OPERATOR(pg_catalog.=) $1",
 	        3, types, values, nullptr, SPI_OK_UPDATE);
 }
 
@@ -50,8 +51,8 @@ TimestampTz finish_run(int64 run_id, const RunEnd &end) {
 	if (!end.method)
 		nulls[8] = 'n';
 	spi_run("UPDATE retention.runs SET status = $2, rows_pruned = $3, batches = $4, partitions_dropped = $5, "
-	        "rows_kept_referenced = $6, error = $7, sqlstate = $8, method = $9, finished_at = clock_timestamp() "
-	        "WHERE id = $1 RETURNING finished_at",
+	        "rows_kept_referenced = $6, error = $7, sqlstate = $8, method = $9, "
+	        "finished_at = pg_catalog.clock_timestamp() WHERE id OPERATOR(pg_catalog.=) $1 RETURNING finished_at",
 	        9, types, values, nulls, SPI_OK_UPDATE_RETURNING);
 	bool isnull;
 	return DatumGetTimestampTz(spi_first_value(&isnull));
@@ -60,10 +61,10 @@ TimestampTz finish_run(int64 run_id, const RunEnd &end) {
 uint64 settle_abandoned_runs(const char *policy) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(policy)};
-	return spi_run("UPDATE retention.runs SET status = 'failed', finished_at = clock_timestamp(), "
+	return spi_run("UPDATE retention.runs SET status = 'failed', finished_at = pg_catalog.clock_timestamp(), "
 	               "error = 'the run ended without completing its record (the server or its worker stopped "
 	               "abruptly); its committed batches are counted' "
-	               "WHERE policy = $1 AND status = 'running'",
+	               "WHERE policy OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) 'running'",
 	               1, types, values, nullptr, SPI_OK_UPDATE);
 }
 

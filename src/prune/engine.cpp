@@ -7,7 +7,9 @@
 // This file holds no C++ objects with destructors: PostgreSQL errors are
 // caught with PG_TRY around each transaction.
 #include "prune/plan/cutoff.hpp"
+#include "prune/identity.hpp"
 #include "prune/policy_target.hpp"
+#include "prune/run_lock.hpp"
 #include "prune/run_request.hpp"
 #include "border/spi.hpp"
 #include "border/transaction.hpp"
@@ -15,8 +17,6 @@
 #include "module.hpp"
 
 #include "border/pg.hpp"
-
-extern "C" PGDLLEXPORT void retention_run_main(Datum);
 
 namespace retention::prune {
 
@@ -45,10 +45,6 @@ constexpr int batch_attempts = 4;
 // another session has locked; if it times out, the batch is redone with the
 // skip-locked statement (which waits for no row).
 constexpr char direct_lock_timeout[] = "100ms";
-
-// The run lock: a session-level advisory lock per policy, shown in pg_locks
-// as locktype 'advisory', classid run_lock_class, objid hash of the name.
-constexpr uint32 run_lock_class = 0x52455445; // "RETE"
 
 struct RunState {
 	RunRequest *request;
@@ -123,22 +119,12 @@ void start_run(RunState *state) {
 	PolicyTarget *target = state->target;
 
 	if (!request->dry_run) {
-		uint32 name_hash =
-		    DatumGetUInt32(hash_any(reinterpret_cast<const unsigned char *>(target->name), int(strlen(target->name))));
-		SET_LOCKTAG_ADVISORY(state->lock, MyDatabaseId, run_lock_class, name_hash, 2);
+		run_lock_tag(target->name, &state->lock);
 		if (LockAcquire(&state->lock, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL) {
-			Oid types[3] = {OIDOID, OIDOID, OIDOID};
-			Datum values[3] = {ObjectIdGetDatum(MyDatabaseId), ObjectIdGetDatum(run_lock_class),
-			                   ObjectIdGetDatum(name_hash)};
-			border::spi_run("SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND database = $1 "
-			                "AND classid = $2 AND objid = $3 AND objsubid = 2 AND granted",
-			                3, types, values, nullptr, SPI_OK_SELECT, true);
-			bool isnull;
-			Datum holder = border::spi_first_value(&isnull);
+			int holder = run_lock_holder(target->name);
 			refuse(state, ERRCODE_LOCK_NOT_AVAILABLE,
-			       isnull ? psprintf("retention policy \"%s\" is already running", target->name)
-			              : psprintf("retention policy \"%s\" is already running (pid %d)", target->name,
-			                         DatumGetInt32(holder)));
+			       holder == 0 ? psprintf("retention policy \"%s\" is already running", target->name)
+			                   : psprintf("retention policy \"%s\" is already running (pid %d)", target->name, holder));
 			return;
 		}
 		state->locked = true;
@@ -156,9 +142,10 @@ void start_run(RunState *state) {
 }
 
 void plan_run(RunState *state) {
-	RunIdentity identity = enter_run_identity(state->target);
+	RunIdentity identity = enter_run_identity(state->target->run_role);
 	plan_policy(state->target, state->has_cutoff, state->cutoff, state->context);
-	state->cutoff_value = cutoff_parameter(state->target, state->cutoff, &state->cutoff_type);
+	state->cutoff_value = state->target->cutoff_value;
+	state->cutoff_type = state->target->cutoff_type;
 	leave_run_identity(identity);
 }
 
@@ -179,7 +166,7 @@ int64 sum_counts(RunState *state, bool kept_referenced) {
 }
 
 void count_run(RunState *state) {
-	RunIdentity identity = enter_run_identity(state->target);
+	RunIdentity identity = enter_run_identity(state->target->run_role);
 	state->rows = sum_counts(state, false);
 	for (int i = 0; i < state->target->nleaves; i++)
 		state->partitions_dropped += state->target->leaves[i].whole_partition_expired ? 1 : 0;
@@ -188,18 +175,19 @@ void count_run(RunState *state) {
 
 // A whole partition past the cutoff goes in one short transaction.
 void drop_partition(RunState *state) {
-	RunIdentity identity = enter_run_identity(state->target);
+	RunIdentity identity = enter_run_identity(state->target->run_role);
 	border::spi_run(state->leaf->partition_statement, 0, nullptr, nullptr, nullptr, SPI_OK_UTILITY);
 	leave_run_identity(identity);
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(state->run_id)};
-	border::spi_run("UPDATE retention.runs SET partitions_dropped = partitions_dropped + 1 WHERE id = $1", 1, types,
+	border::spi_run("UPDATE retention.runs SET partitions_dropped = partitions_dropped OPERATOR(pg_catalog.+) 1 "
+	                "WHERE id OPERATOR(pg_catalog.=) $1", 1, types,
 	                values, nullptr, SPI_OK_UPDATE);
 	state->batch_rows = 0;
 }
 
 void count_kept_referenced(RunState *state) {
-	RunIdentity identity = enter_run_identity(state->target);
+	RunIdentity identity = enter_run_identity(state->target->run_role);
 	state->kept_referenced = sum_counts(state, true);
 	leave_run_identity(identity);
 }
@@ -251,7 +239,7 @@ Datum key_value(Datum value, Oid type) {
 // takes at most row_limit rows by ctid from lower_key instead (skipping
 // locked rows in the second case).
 void delete_batch_by_key(RunState *state) {
-	RunIdentity identity = enter_run_identity(state->target, batch_lock_timeout(state));
+	RunIdentity identity = enter_run_identity(state->target->run_role, batch_lock_timeout(state));
 	Oid types[3] = {state->cutoff_type, state->target->key_type, INT4OID};
 	Datum values[3] = {state->cutoff_value, state->lower_key, Int32GetDatum(state->row_limit)};
 	bool by_ctid = !state->direct;
@@ -293,7 +281,7 @@ void delete_batch_by_key(RunState *state) {
 }
 
 void delete_batch_by_blocks(RunState *state) {
-	RunIdentity identity = enter_run_identity(state->target, batch_lock_timeout(state));
+	RunIdentity identity = enter_run_identity(state->target->run_role, batch_lock_timeout(state));
 	ItemPointerData first, end;
 	ItemPointerSet(&first, state->range_start, 0);
 	ItemPointerSet(&end, state->range_end, 0);
@@ -675,17 +663,3 @@ void init_request(RunRequest *request, const char *policy, bool dry_run, bool sc
 }
 
 } // namespace retention::prune
-
-void retention_run_main(Datum argument) {
-	retention::prune::install_run_signal_handlers();
-	BackgroundWorkerUnblockSignals();
-
-	dsm_segment *segment = dsm_attach(DatumGetUInt32(argument));
-	if (!segment)
-		return; // the requester is gone before the run began: nothing to do
-	auto *request = static_cast<retention::prune::RunRequest *>(dsm_segment_address(segment));
-	BackgroundWorkerInitializeConnectionByOid(request->database, BOOTSTRAP_SUPERUSERID, 0);
-	pgstat_report_appname("retention run");
-	retention::prune::serve_request(request, nullptr);
-	dsm_detach(segment);
-}

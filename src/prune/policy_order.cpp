@@ -39,9 +39,10 @@ int index_of(char **names, int count, const char *name) {
 int *order_children_first(char **names, int count) {
 	border::spi_run("SELECT DISTINCT child.name, parent.name "
 	                "FROM retention.policies child "
-	                "JOIN pg_catalog.pg_constraint c ON c.contype = 'f' AND c.conrelid = child.relation "
-	                "JOIN retention.policies parent ON parent.relation = c.confrelid "
-	                "WHERE child.name <> parent.name",
+	                "JOIN pg_catalog.pg_constraint c ON c.contype OPERATOR(pg_catalog.=) 'f' "
+	                " AND c.conrelid OPERATOR(pg_catalog.=) child.relation::pg_catalog.oid "
+	                "JOIN retention.policies parent ON parent.relation::pg_catalog.oid OPERATOR(pg_catalog.=) c.confrelid "
+	                "WHERE child.name OPERATOR(pg_catalog.<>) parent.name",
 	                0, nullptr, nullptr, nullptr, SPI_OK_SELECT, true);
 	int edge_count = 0;
 	int *edges = static_cast<int *>(palloc(sizeof(int) * 2 * Max(int(SPI_processed), 1)));

@@ -4,6 +4,7 @@
 #include "prune/plan/cutoff.hpp"
 #include "prune/policy_target.hpp"
 #include "border/guard.hpp"
+#include "border/settings.hpp"
 #include "border/spi.hpp"
 #include "catalog/filter.hpp"
 
@@ -59,7 +60,7 @@ struct LeafSqlInputs {
 	const char *time_column;
 	const char *filter;  // deparsed, or nullptr
 	List *guard_tables;  // char *
-	List *guard_keys;    // List of (char *referencing, char *referenced) pairs, flattened
+	List *guard_keys;    // per guard, a List of (referencing, referenced, equality) char * triples, flattened
 	const char *archive_table;
 	List *archive_columns;  // char *
 };
@@ -77,9 +78,10 @@ bool build_leaf_statements(const LeafSqlInputs &in, LeafTarget *leaf) noexcept {
 			plan::ReferenceGuard guard;
 			guard.referencing_table = static_cast<const char *>(list_nth(in.guard_tables, i));
 			auto *keys = static_cast<List *>(list_nth(in.guard_keys, i));
-			for (int k = 0; k + 1 < list_length(keys); k += 2)
-				guard.keys.emplace_back(static_cast<const char *>(list_nth(keys, k)),
-				                        static_cast<const char *>(list_nth(keys, k + 1)));
+			for (int k = 0; k + 2 < list_length(keys); k += 3)
+				guard.keys.push_back(plan::ReferenceKey{static_cast<const char *>(list_nth(keys, k)),
+				                                        static_cast<const char *>(list_nth(keys, k + 1)),
+				                                        static_cast<const char *>(list_nth(keys, k + 2))});
 			target.guards.push_back(std::move(guard));
 		}
 		if (in.archive_table) {
@@ -111,38 +113,67 @@ bool build_leaf_statements(const LeafSqlInputs &in, LeafTarget *leaf) noexcept {
 
 // NO ACTION / RESTRICT foreign keys referencing relid: the rows they still
 // reference must be kept. A key of a partition is covered by its parent's.
+// Each key column pair comes with the constraint's own equality operator
+// (conpfeqop: referenced type = referencing type), as the foreign key's
+// checks compare them.
 void find_reference_guards(Oid relid, List **tables, List **keys) {
 	Oid types[1] = {OIDOID};
 	Datum values[1] = {ObjectIdGetDatum(relid)};
 	border::spi_run(
-	    "SELECT quote_ident(n.nspname) || '.' || quote_ident(r.relname), "
-	    "       array(SELECT quote_ident(a.attname) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, i) "
-	    "             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.i), "
-	    "       array(SELECT quote_ident(a.attname) FROM unnest(c.confkey) WITH ORDINALITY k(attnum, i) "
-	    "             JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY k.i) "
-	    "FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
-	    "WHERE c.contype = 'f' AND c.confrelid = $1 AND c.confdeltype IN ('a', 'r') "
-	    "  AND NOT (r.relispartition AND c.conparentid <> 0) "
+	    "SELECT pg_catalog.quote_ident(n.nspname::text) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) "
+	    "       pg_catalog.quote_ident(r.relname::text), "
+	    "       array(SELECT pg_catalog.quote_ident(a.attname::text) "
+	    "             FROM pg_catalog.unnest(c.conkey) WITH ORDINALITY k(attnum, i) "
+	    "             JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.conrelid "
+	    "              AND a.attnum OPERATOR(pg_catalog.=) k.attnum ORDER BY k.i), "
+	    "       array(SELECT pg_catalog.quote_ident(a.attname::text) "
+	    "             FROM pg_catalog.unnest(c.confkey) WITH ORDINALITY k(attnum, i) "
+	    "             JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.confrelid "
+	    "              AND a.attnum OPERATOR(pg_catalog.=) k.attnum ORDER BY k.i), "
+	    "       array(SELECT 'OPERATOR(' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(ns.nspname::text) "
+	    "                    OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) o.oprname::text "
+	    "                    OPERATOR(pg_catalog.||) ')' "
+	    "             FROM pg_catalog.unnest(c.conpfeqop) WITH ORDINALITY k(opr, i) "
+	    "             JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) k.opr "
+	    "             JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) o.oprnamespace ORDER BY k.i) "
+	    "FROM pg_catalog.pg_constraint c "
+	    "JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) c.conrelid "
+	    "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) r.relnamespace "
+	    "WHERE c.contype OPERATOR(pg_catalog.=) 'f' AND c.confrelid OPERATOR(pg_catalog.=) $1 "
+	    "  AND c.confdeltype OPERATOR(pg_catalog.=) ANY (ARRAY['a', 'r']::\"char\"[]) "
+	    "  AND NOT (r.relispartition AND c.conparentid OPERATOR(pg_catalog.<>) 0) "
 	    "ORDER BY c.oid",
 	    1, types, values, nullptr, SPI_OK_SELECT, true);
 	for (uint64 row = 0; row < SPI_processed; row++) {
 		HeapTuple tuple = SPI_tuptable->vals[row];
 		TupleDesc desc = SPI_tuptable->tupdesc;
 		*tables = lappend(*tables, SPI_getvalue(tuple, desc, 1));
-		bool isnull;
-		ArrayType *referencing = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 2, &isnull));
-		ArrayType *referenced = DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 3, &isnull));
-		Datum *from_columns, *to_columns;
-		int count_from, count_to;
-		deconstruct_array(referencing, TEXTOID, -1, false, TYPALIGN_INT, &from_columns, nullptr, &count_from);
-		deconstruct_array(referenced, TEXTOID, -1, false, TYPALIGN_INT, &to_columns, nullptr, &count_to);
-		List *pairs = NIL;
-		for (int k = 0; k < count_from && k < count_to; k++) {
-			pairs = lappend(pairs, TextDatumGetCString(from_columns[k]));
-			pairs = lappend(pairs, TextDatumGetCString(to_columns[k]));
+		Datum *columns[3];
+		int counts[3];
+		for (int a = 0; a < 3; a++) {
+			bool isnull;
+			deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tuple, desc, a + 2, &isnull)), TEXTOID, -1, false,
+			                  TYPALIGN_INT, &columns[a], nullptr, &counts[a]);
 		}
-		*keys = lappend(*keys, pairs);
+		List *triples = NIL;
+		for (int k = 0; k < counts[0] && k < counts[1] && k < counts[2]; k++)
+			for (int a = 0; a < 3; a++)
+				triples = lappend(triples, TextDatumGetCString(columns[a][k]));
+		*keys = lappend(*keys, triples);
 	}
+}
+
+// The filter as the statements carry it for one table: analyzed against it
+// with the policy's search_path, deparsed with the current one ('pg_catalog,
+// pg_temp' inside the run's identity), which qualifies every name it could
+// not find there. Per table: the statements name the partition itself, and
+// its columns may lie at other positions than its parent's.
+const char *deparsed_filter(Relation rel, const char *filter, const char *filter_search_path) {
+	int level = border::push_search_path(filter_search_path);
+	Node *expression = catalog::analyze_filter(rel, filter);
+	border::pop_settings(level);
+	return deparse_expression(expression, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)),
+	                          true, false);
 }
 
 } // namespace
@@ -165,7 +196,7 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	Datum values[1] = {CStringGetTextDatum(name)};
 	border::spi_run("SELECT name, relation::oid, time_column::text, owner::oid, retain, filter, batch_size, "
 	                "batch_delay, max_runtime, archive_to::oid, partitions, time_unit "
-	                "FROM retention.policies WHERE name = $1",
+	                "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1",
 	                1, types, values, nullptr, SPI_OK_SELECT, true);
 	if (SPI_processed == 0)
 		return nullptr;
@@ -196,7 +227,7 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	bool exists = SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target->relid));
 	target->relation_name = exists ? qualified_name(target->relid) : psprintf("%u", target->relid);
 	target->run_role = run_role_for(target->owner, target->relid);
-	target->search_path = exists ? policy_search_path(target->relid) : "pg_catalog";
+	target->filter_search_path = exists ? policy_search_path(target->relid) : "pg_catalog";
 	target->epoch_divisor = 0;
 	if (time_unit) {
 		auto unit = plan::parse_epoch_unit(time_unit);
@@ -207,30 +238,6 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	}
 	MemoryContextSwitchTo(caller);
 	return target;
-}
-
-RunIdentity enter_run_identity(const PolicyTarget *target, const char *lock_timeout) {
-	RunIdentity identity;
-	GetUserIdAndSecContext(&identity.saved_user, &identity.saved_context);
-	SetUserIdAndSecContext(target->run_role,
-	                       identity.saved_context | SECURITY_RESTRICTED_OPERATION | SECURITY_LOCAL_USERID_CHANGE);
-	identity.guc_level = NewGUCNestLevel();
-	(void)set_config_option("search_path", target->search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-	                        false);
-	// Batches wait at most this long for a lock (a migration's, say) before
-	// they give up and are retried: nothing queues behind one for long.
-	(void)set_config_option("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-	                        false);
-	ConstraintsSetStmt *all_immediate = makeNode(ConstraintsSetStmt);
-	all_immediate->constraints = NIL;
-	all_immediate->deferred = false;
-	AfterTriggerSetState(all_immediate);
-	return identity;
-}
-
-void leave_run_identity(const RunIdentity &identity) {
-	AtEOXact_GUC(true, identity.guc_level);
-	SetUserIdAndSecContext(identity.saved_user, identity.saved_context);
 }
 
 namespace {
@@ -248,7 +255,8 @@ bool partition_wholly_expired(const PolicyTarget *target, Oid leaf, AttrNumber c
 	int32 typmod;
 	Oid collation;
 	get_atttypetypmodcoll(leaf, column, &column_type, &typmod, &collation);
-	Oid less_than = OpernameGetOprid(list_make1(makeString(pstrdup("<"))), getBaseType(column_type), cutoff_type);
+	Oid less_than = OpernameGetOprid(list_make2(makeString(pstrdup("pg_catalog")), makeString(pstrdup("<"))),
+	                                 getBaseType(column_type), cutoff_type);
 	if (!OidIsValid(less_than))
 		return false;
 	Var *time_value = makeVar(1, column, column_type, typmod, collation, 0);
@@ -289,8 +297,11 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 		                       target->time_column, target->name, format_type_be(type))));
 	}
 
-	if (target->filter)
-		(void)catalog::analyze_filter(rel, target->filter); // fails here, naming the policy's table, if it no longer fits
+	if (has_cutoff)
+		target->cutoff_value = cutoff_parameter(target, cutoff, &target->cutoff_type);
+
+	if (target->filter) // fails here, naming the policy's table, if it no longer fits
+		(void)deparsed_filter(rel, target->filter, target->filter_search_path);
 
 	List *leaf_oids = NIL;
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE) {
@@ -322,11 +333,8 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 		LeafSqlInputs inputs{};
 		inputs.table = qualified_name(leaf_oid);
 		inputs.time_column = quote_identifier(target->time_column);
-		// Deparsed per table: the statements name the partition itself, and
-		// its columns may lie at other positions than its parent's.
 		if (target->filter)
-			inputs.filter = deparse_expression(catalog::analyze_filter(leaf_rel, target->filter),
-			                                   deparse_context_for(RelationGetRelationName(leaf_rel), leaf_oid), true, false);
+			inputs.filter = deparsed_filter(leaf_rel, target->filter, target->filter_search_path);
 		find_reference_guards(leaf_oid, &inputs.guard_tables, &inputs.guard_keys);
 		if (archive_table) {
 			inputs.archive_table = archive_table;
@@ -355,9 +363,7 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 		bool whole_mode = strcmp(target->partitions_mode, "drop") == 0 || strcmp(target->partitions_mode, "detach") == 0;
 		if (has_cutoff && whole_mode && leaf_oid != target->relid && !target->filter && !archive_table &&
 		    !leaf->count_kept_referenced && pg_class_ownercheck(leaf_oid, target->run_role)) {
-			Oid cutoff_type;
-			Datum cutoff_value = cutoff_parameter(target, cutoff, &cutoff_type);
-			if (partition_wholly_expired(target, leaf_oid, leaf_column, cutoff_value, cutoff_type)) {
+			if (partition_wholly_expired(target, leaf_oid, leaf_column, target->cutoff_value, target->cutoff_type)) {
 				caller = MemoryContextSwitchTo(context);
 				leaf->whole_partition_expired = true;
 				leaf->partition_statement =
@@ -375,9 +381,26 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 }
 
 Datum cutoff_parameter(const PolicyTarget *target, TimestampTz cutoff, Oid *type) {
-	if (target->kind != TimeKind::Epoch) {
+	switch (target->kind) {
+	case TimeKind::Timestamptz:
 		*type = TIMESTAMPTZOID;
 		return TimestampTzGetDatum(cutoff);
+	case TimeKind::Timestamp:
+		*type = TIMESTAMPOID;
+		return DirectFunctionCall1(timestamptz_timestamp, TimestampTzGetDatum(cutoff));
+	case TimeKind::Date: {
+		// A date counts from its midnight: it is expired when that midnight
+		// is before the cutoff, that is, when it is before the cutoff's
+		// date, or on it and the cutoff is later than midnight.
+		*type = DATEOID;
+		Datum local = DirectFunctionCall1(timestamptz_timestamp, TimestampTzGetDatum(cutoff));
+		DateADT day = DatumGetDateADT(DirectFunctionCall1(timestamp_date, local));
+		bool past_midnight = DatumGetTimestamp(DirectFunctionCall1(date_timestamp, DateADTGetDatum(day))) <
+		                     DatumGetTimestamp(local);
+		return DateADTGetDatum(past_midnight ? day + 1 : day);
+	}
+	case TimeKind::Epoch:
+		break;
 	}
 	*type = INT8OID;
 	constexpr int64 unix_epoch_offset = int64(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;

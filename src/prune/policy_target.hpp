@@ -50,10 +50,12 @@ struct PolicyTarget {
 
 	// Derived.
 	Oid run_role;               // whose privileges the statements use
-	const char *search_path;    // pg_catalog and the table's schema
+	const char *filter_search_path;  // pg_catalog and the table's schema: where the filter's names are read
 	TimeKind kind;
 	Oid key_type;               // type of the time column (base type), or INT8OID for epochs
 	int64 epoch_divisor;        // for TimeKind::Epoch: 1, 1000, 1000000 microseconds per unit
+	Datum cutoff_value;         // $1 of every statement (see cutoff_parameter), set by plan_policy
+	Oid cutoff_type;
 	int nleaves;
 	LeafTarget *leaves;
 };
@@ -68,28 +70,23 @@ PolicyTarget *load_policy(const char *name, MemoryContext context);
 // functions in the filter) never runs as a superuser.
 Oid run_role_for(Oid owner, Oid relid);
 
-// Enters the run's identity for the statements of one transaction: the run
-// role in a security-restricted operation, its search_path, a short
-// lock_timeout, constraints checked immediately (so no deferred trigger runs
-// after the identity is left). Leave with leave_run_identity in the same
-// transaction; an error aborting the transaction restores everything.
-struct RunIdentity {
-	Oid saved_user;
-	int saved_context;
-	int guc_level;
-};
-RunIdentity enter_run_identity(const PolicyTarget *target, const char *lock_timeout = "1s");
-void leave_run_identity(const RunIdentity &identity);
-
 // Resolves tables, indexes, foreign keys, the archive and the filter, and
 // builds every statement. Must run inside enter_run_identity (the filter is
-// analyzed with the run's privileges and search_path). Raises an error with a
-// clear message when the policy no longer fits its table. With a cutoff,
-// also finds the partitions that can go whole.
+// analyzed with the run's privileges). The filter's names are read with
+// filter_search_path, and its deparsed form, which the statements carry, is
+// written with the identity's search_path, so it names every object outside
+// pg_catalog with its schema. Raises an error with a clear message when the
+// policy no longer fits its table. With a cutoff, also finds the partitions
+// that can go whole.
 void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, MemoryContext context);
 
-// The cutoff parameter ($1) for a cutoff instant, and the lowest possible
-// key ($2 of the first keyset batch), typed for target->key_type.
+// The cutoff parameter ($1) for a cutoff instant, of the time column's own
+// type: a timestamp or date column gets the cutoff in the session's time
+// zone (the server's, in a run worker), computed once when the run is
+// planned, before any user code ran in the run, so no setting user code
+// changes later enters a batch's comparison.
+// And the lowest possible key ($2 of the first keyset batch), typed for
+// target->key_type.
 Datum cutoff_parameter(const PolicyTarget *target, TimestampTz cutoff, Oid *type);
 Datum lowest_key(const PolicyTarget *target);
 // Beyond every key ("infinity", or the largest bigint for epochs): the upper

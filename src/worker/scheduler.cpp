@@ -10,6 +10,7 @@
 #include "prune/run_request.hpp"
 #include "worker/dynamic_worker.hpp"
 #include "worker/scheduler.hpp"
+#include "worker/session.hpp"
 #include "worker/warm_worker.hpp"
 #include "border/spi.hpp"
 #include "border/transaction.hpp"
@@ -60,10 +61,10 @@ void check_extension(void *argument) {
 // alive with their pid any more.
 void settle_dead_runs(void *) {
 	uint64 settled = border::spi_run(
-	    "UPDATE retention.runs r SET status = 'failed', finished_at = clock_timestamp(), "
+	    "UPDATE retention.runs r SET status = 'failed', finished_at = pg_catalog.clock_timestamp(), "
 	    "error = 'the server stopped during the run (crash or immediate shutdown); its committed batches are counted' "
-	    "WHERE r.status = 'running' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a "
-	    "WHERE a.pid = r.pid AND a.backend_type = 'retention run')",
+	    "WHERE r.status OPERATOR(pg_catalog.=) 'running' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a "
+	    "WHERE a.pid OPERATOR(pg_catalog.=) r.pid AND a.backend_type OPERATOR(pg_catalog.=) 'retention run')",
 	    0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
 	if (settled > 0)
 		ereport(LOG, (errmsg("retention scheduler: settled %llu runs left running by a stopped server as failed",
@@ -75,7 +76,8 @@ void find_due_policies(void *argument) {
 	due->extension_missing = !OidIsValid(get_extension_oid("retention", true));
 	if (due->extension_missing)
 		return;
-	border::spi_run("SELECT policy FROM retention.status WHERE next_run_at <= now() AND NOT running ORDER BY policy", 0,
+	border::spi_run("SELECT policy FROM retention.status WHERE next_run_at OPERATOR(pg_catalog.<=) pg_catalog.now() "
+	                "AND NOT running ORDER BY policy", 0,
 	                nullptr, nullptr, nullptr, SPI_OK_SELECT, true);
 	int count = int(SPI_processed);
 	char **names = static_cast<char **>(SPI_palloc(sizeof(char *) * Max(count, 1)));
@@ -102,7 +104,8 @@ void check_still_due(void *argument) {
 	auto *check = static_cast<StillDue *>(argument);
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(check->policy)};
-	border::spi_run("SELECT 1 FROM retention.status WHERE policy = $1 AND next_run_at <= now() AND NOT running", 1,
+	border::spi_run("SELECT 1 FROM retention.status WHERE policy OPERATOR(pg_catalog.=) $1 "
+	                "AND next_run_at OPERATOR(pg_catalog.<=) pg_catalog.now() AND NOT running", 1,
 	                types, values, nullptr, SPI_OK_SELECT, true);
 	check->due = SPI_processed > 0;
 }
@@ -112,8 +115,9 @@ void prune_history(void *) {
 		return;
 	Oid types[1] = {INT4OID};
 	Datum values[1] = {Int32GetDatum(setting_history_minutes)};
-	uint64 deleted = border::spi_run("DELETE FROM retention.runs WHERE status <> 'running' "
-	                                 "AND coalesce(finished_at, started_at) < now() - make_interval(mins => $1)",
+	uint64 deleted = border::spi_run("DELETE FROM retention.runs WHERE status OPERATOR(pg_catalog.<>) 'running' "
+	                                 "AND coalesce(finished_at, started_at) OPERATOR(pg_catalog.<) "
+	                                 "pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(mins => $1)",
 	                                 1, types, values, nullptr, SPI_OK_DELETE);
 	if (deleted > 0)
 		ereport(LOG, (errmsg("retention scheduler: removed %llu runs older than retention.history_retention",
@@ -161,7 +165,7 @@ void retention_scheduler_main(Datum argument) {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die); // a run in flight is asked to stop after its batch
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(argument), BOOTSTRAP_SUPERUSERID, 0);
+	connect_worker_session(DatumGetObjectId(argument));
 	pgstat_report_appname("retention scheduler");
 
 	MemoryContext keep = AllocSetContextCreate(TopMemoryContext, "retention scheduler", ALLOCSET_DEFAULT_SIZES);

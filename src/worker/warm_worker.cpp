@@ -15,6 +15,7 @@
 #include "module.hpp"
 #include "prune/run_request.hpp"
 #include "worker/dynamic_worker.hpp"
+#include "worker/session.hpp"
 #include "worker/warm_worker.hpp"
 #include "border/transaction.hpp"
 
@@ -148,6 +149,7 @@ void back_to_idle() {
 // every run, as DISCARD ALL would.
 void discard_session_state(void *) {
 	ResetAllOptions();
+	pin_worker_search_path();
 	DropAllPreparedStatements();
 	Async_UnlistenAll();
 	LockReleaseAll(USER_LOCKMETHOD, true);
@@ -241,14 +243,15 @@ void retention_warm_main(Datum argument) {
 	BackgroundWorkerUnblockSignals();
 	pid_t scheduler;
 	memcpy(&scheduler, MyBgworkerEntry->bgw_extra, sizeof(scheduler));
-	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(argument), BOOTSTRAP_SUPERUSERID, 0);
+	connect_worker_session(DatumGetObjectId(argument));
 	pgstat_report_appname("retention run");
 	if (!table || !take_entry())
 		proc_exit(0);
 	before_shmem_exit(release_entry, 0);
 
 	for (;;) {
-		pgstat_report_activity(STATE_IDLE, nullptr);
+		// "": the text of the last run's last statement goes with it.
+		pgstat_report_activity(STATE_IDLE, "");
 		dsm_handle request;
 		// A claimed request is served even when the worker is about to
 		// leave: its requester waits for it.

@@ -1,7 +1,9 @@
 // SQL text of the prune engine's statements. Pure C++: identifiers arrive
 // already quoted by PostgreSQL (quote_identifier), the filter arrives as
 // PostgreSQL's own deparsed expression, and every value is a parameter.
-// This code only assembles text.
+// This code only assembles text. Every operator and function it writes is
+// qualified (OPERATOR(pg_catalog.<), pg_catalog.count), so no schema on any
+// search_path can put its own in their place.
 #pragma once
 
 #include <optional>
@@ -13,9 +15,17 @@ namespace retention::prune::plan {
 
 // A NO ACTION / RESTRICT foreign key that references the pruned table: rows
 // still referenced through it are kept (anti-join) until the references go.
+struct ReferenceKey {
+	std::string referencing_column;  // quoted, of the referencing table
+	std::string referenced_column;   // quoted, of the pruned table
+	// The constraint's own equality operator (pruned type = referencing type),
+	// qualified: OPERATOR("schema".=). Empty: OPERATOR(pg_catalog.=).
+	std::string equality = {};
+};
+
 struct ReferenceGuard {
-	std::string referencing_table;                          // qualified and quoted: "s"."child"
-	std::vector<std::pair<std::string, std::string>> keys;  // (referencing column, referenced column), quoted
+	std::string referencing_table;  // qualified and quoted: "s"."child"
+	std::vector<ReferenceKey> keys;
 };
 
 // Where deleted rows are copied in the same statement, column by column name.
@@ -32,8 +42,8 @@ struct PruneTarget {
 	std::optional<ArchiveTarget> archive;
 };
 
-// Parameters of every statement: $1 is the cutoff, comparable with the time
-// column (the column's own type, timestamptz, or bigint for epochs).
+// Parameters of every statement: $1 is the cutoff, of the time column's own
+// type (bigint for epochs), so no setting (TimeZone) enters the comparison.
 //
 // The expired-row condition, shared by all statements:
 //   time_column < $1 AND (filter) AND NOT EXISTS (rows referencing it) ...
