@@ -14,6 +14,12 @@ void all_constraints_immediate() {
 	AfterTriggerSetState(all_immediate);
 }
 
+void deferred_triggers_context(void *) {
+	errcontext("retention: firing the constraint triggers that user code deferred during a run (runs check "
+	           "constraints immediately: SET CONSTRAINTS ... DEFERRED in a trigger or a filter function is not "
+	           "supported)");
+}
+
 } // namespace
 
 RunIdentity enter_run_identity(Oid run_role, const char *lock_timeout) {
@@ -32,8 +38,13 @@ RunIdentity enter_run_identity(Oid run_role, const char *lock_timeout) {
 
 void leave_run_identity(const RunIdentity &identity) {
 	// User code may have deferred constraint triggers since entering: they
-	// fire here, as the run role, not at commit as the worker.
+	// fire here, as the run role, not at commit as the worker. PostgreSQL
+	// refuses to fire them in a security-restricted operation, so such a
+	// batch fails, and the context says why.
+	ErrorContextCallback callback{error_context_stack, deferred_triggers_context, nullptr};
+	error_context_stack = &callback;
 	all_constraints_immediate();
+	error_context_stack = callback.previous;
 	border::pop_settings(identity.guc_level);
 	SetUserIdAndSecContext(identity.saved_user, identity.saved_context);
 }
