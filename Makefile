@@ -34,7 +34,7 @@ OBJS = \
 	src/schedule/backoff.o \
 	src/worker/launcher.o \
 	src/worker/scheduler.o \
-	src/worker/database_hooks.o \
+	src/worker/utility_hook.o \
 	src/worker/wakeup.o \
 	src/worker/warm_worker.o \
 	src/worker/run_worker.o \

@@ -81,6 +81,13 @@ double seconds_since(TimestampTz start) { return double(GetCurrentTimestamp() - 
 } // namespace
 
 void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices, RunRequest *result) {
+	// Each level would start a worker and wait for the next, until no slot
+	// is left in the cluster.
+	if (is_run_process())
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("a retention run cannot start another run"),
+		                errdetail("retention.run(), run_all() and prune() were called by code that a run of a "
+		                          "policy executes (a trigger or a function in a filter).")));
 	dsm_segment *segment = dsm_create(sizeof(RunRequest), 0);
 	auto *request = static_cast<RunRequest *>(dsm_segment_address(segment));
 	init_request(request, policy, dry_run, scheduled);

@@ -24,21 +24,45 @@ struct PolicyColumns {
 	    max_runtime, archive_to, partitions, max_retries, owner, updated_at;
 };
 
-int column_number(TupleDesc desc, const char *column) {
+// The column's number, after checking its type: the trigger reads each
+// column as this type.
+int column_number(TupleDesc desc, const char *column, Oid type) {
 	int number = SPI_fnumber(desc, column);
-	if (number <= 0)
-		elog(ERROR, "retention.policies has no column \"%s\"", column);
+	if (number <= 0 || TupleDescAttr(desc, number - 1)->atttypid != type)
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("retention.validate_policy() fired on a table whose column \"%s\" is missing or not "
+		                       "of type %s",
+		                       column, format_type_be(type))));
 	return number;
 }
 
 PolicyColumns policy_columns(TupleDesc desc) {
-	return PolicyColumns{
-	    column_number(desc, "name"),        column_number(desc, "relation"),    column_number(desc, "time_column"),
-	    column_number(desc, "retain"),      column_number(desc, "time_unit"),   column_number(desc, "filter"),
-	    column_number(desc, "schedule"),    column_number(desc, "time_zone"),   column_number(desc, "batch_size"),
-	    column_number(desc, "batch_delay"), column_number(desc, "max_runtime"), column_number(desc, "archive_to"),
-	    column_number(desc, "partitions"),  column_number(desc, "max_retries"), column_number(desc, "owner"),
-	    column_number(desc, "updated_at")};
+	return PolicyColumns{column_number(desc, "name", TEXTOID),
+	                     column_number(desc, "relation", REGCLASSOID),
+	                     column_number(desc, "time_column", NAMEOID),
+	                     column_number(desc, "retain", INTERVALOID),
+	                     column_number(desc, "time_unit", TEXTOID),
+	                     column_number(desc, "filter", TEXTOID),
+	                     column_number(desc, "schedule", TEXTOID),
+	                     column_number(desc, "time_zone", TEXTOID),
+	                     column_number(desc, "batch_size", INT4OID),
+	                     column_number(desc, "batch_delay", INTERVALOID),
+	                     column_number(desc, "max_runtime", INTERVALOID),
+	                     column_number(desc, "archive_to", REGCLASSOID),
+	                     column_number(desc, "partitions", TEXTOID),
+	                     column_number(desc, "max_retries", INT4OID),
+	                     column_number(desc, "owner", REGROLEOID),
+	                     column_number(desc, "updated_at", TIMESTAMPTZOID)};
+}
+
+// The trigger validates retention.policies of this extension and nothing
+// else: on any other table its reads of the row would not be safe.
+void check_fired_on_policies(Relation rel) {
+	Oid extension = get_extension_oid("retention", true);
+	if (!OidIsValid(extension) || getExtensionOfObject(RelationRelationId, RelationGetRelid(rel)) != extension ||
+	    strcmp(RelationGetRelationName(rel), "policies") != 0)
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("retention.validate_policy() may only be a trigger of retention.policies")));
 }
 
 struct Field {
@@ -170,6 +194,24 @@ void check_time_column(Oid relid, const char *column, const char *time_unit) {
 	                        "time_unit.")));
 }
 
+// With the arithmetic runs use (prune::cutoff_for): a cutoff that can be
+// computed and is never later than the moment of the run. Each part of the
+// interval must not be negative: then now() - retain is never in the
+// future, whatever the date ('1 mon -30 days' is, on some days).
+void check_retain(const Interval *retain) {
+	if (retain->month < 0 || retain->day < 0 || retain->time < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("invalid retain: must not be negative, in any of its parts"),
+		                errdetail("retain is %s.",
+		                          DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(retain)))),
+		                errhint("Use '0' for a column that holds an expiry time, NULL to keep rows forever.")));
+	TimestampTz cutoff;
+	if (const char *problem = retention::prune::cutoff_for(retain, GetCurrentTransactionStartTimestamp(), &cutoff))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid retain: %s", problem),
+		                errdetail("retain is %s.",
+		                          DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(retain))))));
+}
+
 void check_schedule(const char *schedule) {
 	PolicySchedule parsed;
 	const char *problem = read_schedule(schedule, &parsed);
@@ -276,6 +318,7 @@ RETENTION_FUNCTION(retention_validate_policy) {
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("retention.validate_policy() must be a BEFORE INSERT OR UPDATE OR DELETE row trigger")));
 
+	check_fired_on_policies(trigger->tg_relation);
 	TupleDesc desc = RelationGetDescr(trigger->tg_relation);
 	PolicyColumns columns = policy_columns(desc);
 
@@ -338,9 +381,8 @@ RETENTION_FUNCTION(retention_validate_policy) {
 	check_time_column(relid, NameStr(*DatumGetName(time_column.value)), text_of(field(tuple, desc, columns.time_unit)));
 
 	Field retain = field(tuple, desc, columns.retain);
-	if (!retain.null && interval_sign(retain.value) < 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid retain: must not be negative"),
-		                errhint("Use '0' for a column that holds an expiry time, NULL to keep rows forever.")));
+	if (!retain.null)
+		check_retain(DatumGetIntervalP(retain.value));
 
 	if (const char *filter_text = text_of(field(tuple, desc, columns.filter)))
 		check_filter(relid, filter_text);

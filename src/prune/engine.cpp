@@ -132,13 +132,19 @@ void start_run(RunState *state) {
 	}
 
 	state->has_cutoff = !target->keep_forever;
-	if (state->has_cutoff)
-		state->cutoff = DatumGetTimestampTz(DirectFunctionCall2(
-		    timestamptz_mi_interval, TimestampTzGetDatum(GetCurrentTimestamp()), IntervalPGetDatum(&target->retain)));
+	const char *cutoff_problem =
+	    state->has_cutoff ? cutoff_for(&target->retain, GetCurrentTimestamp(), &state->cutoff) : nullptr;
+	if (cutoff_problem)
+		state->has_cutoff = false;
 
 	catalog::RunStart start{target->name,  request->scheduled, request->dry_run, target->owner,
 	                        target->relation_name, state->has_cutoff, state->cutoff};
 	state->run_id = catalog::insert_run(start, &state->started_at);
+	// A run that cannot have a cutoff fails on record (so the scheduler
+	// backs off), and prunes nothing.
+	if (cutoff_problem)
+		refuse(state, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+		       psprintf("retention policy \"%s\": invalid retain: %s", target->name, cutoff_problem));
 }
 
 void plan_run(RunState *state) {
@@ -632,7 +638,14 @@ void report_to_requester(RunRequest *request) {
 
 } // namespace
 
-void install_run_signal_handlers() { pqsignal(SIGTERM, handle_sigterm); }
+bool run_process = false;
+
+void become_run_process() {
+	run_process = true;
+	pqsignal(SIGTERM, handle_sigterm);
+}
+
+bool is_run_process() { return run_process; }
 
 bool termination_requested() { return stop_requested; }
 

@@ -178,6 +178,24 @@ const char *deparsed_filter(Relation rel, const char *filter, const char *filter
 
 } // namespace
 
+const char *cutoff_for(const Interval *retain, TimestampTz start, TimestampTz *cutoff) {
+	try {
+		// timestamptz_mi_interval holds no resources: its only error (out of
+		// range) may be caught for good.
+		*cutoff = border::pg_call([&] {
+			return DatumGetTimestampTz(
+			    DirectFunctionCall2(timestamptz_mi_interval, TimestampTzGetDatum(start), IntervalPGetDatum(retain)));
+		});
+	} catch (const border::PgError &error) {
+		return psprintf("now() - retain cannot be computed (%s)", error.what());
+	}
+	if (TIMESTAMP_NOT_FINITE(*cutoff))
+		return "now() - retain is not a finite time";
+	if (*cutoff > start)
+		return "now() - retain lies in the future, which would prune rows written just now";
+	return nullptr;
+}
+
 const char *policy_search_path(Oid relid) {
 	return psprintf("pg_catalog, %s", quote_identifier(get_namespace_name(get_rel_namespace(relid))));
 }

@@ -93,6 +93,15 @@ Datum lowest_key(const PolicyTarget *target);
 // bound of the last slice, which the cutoff then limits.
 Datum highest_key(const PolicyTarget *target);
 
+// The cutoff of a run that starts at start: start - retain, by PostgreSQL's
+// own interval arithmetic (months by the calendar), as every run computes
+// it and as validation checks it. Sets *cutoff and returns nullptr, or
+// returns why there is none: the result is out of range, or later than
+// start (an interval with parts of mixed signs, such as '-1 year 361 days',
+// can be "positive" as PostgreSQL compares intervals and still reach into
+// the future).
+const char *cutoff_for(const Interval *retain, TimestampTz start, TimestampTz *cutoff);
+
 // The policy's search_path for parsing its filter: also used when the
 // policy is validated, so validation and runs read the filter alike.
 const char *policy_search_path(Oid relid);

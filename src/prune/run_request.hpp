@@ -67,10 +67,14 @@ void init_request(RunRequest *request, const char *policy, bool dry_run, bool sc
 // the report is final and before the requester is woken.
 void serve_request(RunRequest *request, void (*before_report)());
 
-// SIGTERM in a process that serves runs: the run in flight stops after its
-// batch; termination_requested() then tells the process to exit.
-void install_run_signal_handlers();
+// Called first by a process that serves runs (run and warm run workers).
+// SIGTERM: the run in flight stops after its batch; termination_requested()
+// then tells the process to exit. And no run can be started from this
+// process (by a trigger or filter function a run executes, calling
+// retention.run()): run_and_wait refuses.
+void become_run_process();
 bool termination_requested();
+bool is_run_process();
 
 // Hands the request to this database's warm run worker, or starts a run
 // worker for it, and waits for it, relaying progress as NOTICEs when notices

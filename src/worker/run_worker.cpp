@@ -10,7 +10,7 @@
 extern "C" PGDLLEXPORT void retention_run_main(Datum);
 
 void retention_run_main(Datum argument) {
-	retention::prune::install_run_signal_handlers();
+	retention::prune::become_run_process();
 	BackgroundWorkerUnblockSignals();
 
 	dsm_segment *segment = dsm_attach(DatumGetUInt32(argument));

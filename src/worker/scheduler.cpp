@@ -218,7 +218,7 @@ void retention_scheduler_main(Datum argument) {
 				next_history_prune = GetCurrentTimestamp() + history_prune_every_usecs;
 			}
 		}
-		pgstat_report_activity(STATE_IDLE, nullptr);
+		pgstat_report_activity(STATE_IDLE, ""); // not the text of its last statement
 		pgstat_report_stat(false); // what its own statements did (the history it pruned), at most once a second
 		MemoryContextSwitchTo(keep);
 		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, scheduler_tick_ms, PG_WAIT_EXTENSION);

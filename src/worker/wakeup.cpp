@@ -82,6 +82,8 @@ void wake_launcher_at_commit() {
 } // namespace retention::worker
 
 RETENTION_FUNCTION(retention_wake_scheduler) {
+	// Harmless anywhere (it only asks the launcher to look sooner), but only
+	// the extension calls it: EXECUTE is revoked from PUBLIC.
 	retention::worker::wake_launcher_at_commit();
 	if (CALLED_AS_TRIGGER(fcinfo))
 		return PointerGetDatum(nullptr);

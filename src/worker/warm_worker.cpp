@@ -238,7 +238,7 @@ void wake_warm_worker(const WarmClaim &claim) { SetLatch(&ProcGlobal->allProcs[c
 
 void retention_warm_main(Datum argument) {
 	using namespace retention::worker;
-	retention::prune::install_run_signal_handlers();
+	retention::prune::become_run_process();
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	pid_t scheduler;
