@@ -88,8 +88,20 @@ extern "C" {
 #include "utils/ruleutils.h"
 #include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
+#include "utils/typcache.h"
+#include "nodes/execnodes.h"
+#include "rewrite/rewriteHandler.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 #include "utils/wait_event.h"
 }
+
+// Tree walkers (expression_tree_walker, query_tree_walker) take a
+// bool (*)() in PostgreSQL 15, which C++ reads as "no parameters".
+#if PG_VERSION_NUM < 160000
+// (through void (*)(), the type GCC lets any function pointer become).
+#define RETENTION_WALKER(function) reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(function))
+#else
+#define RETENTION_WALKER(function) (function)
+#endif

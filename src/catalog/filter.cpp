@@ -35,6 +35,89 @@ bool is_plain_single_target(SelectStmt *select) {
 	       select->limitCount == nullptr && select->lockingClause == NIL && select->withClause == nullptr;
 }
 
+void refuse_volatile(Node *node, const char *where) {
+	if (contain_volatile_functions(node))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("invalid filter: volatile functions are not allowed"),
+		                errdetail("%s calls a volatile function; a filter is evaluated again for every batch and "
+		                          "must not change anything.",
+		                          where),
+		                errhint("Use only immutable or stable functions in a filter.")));
+}
+
+// Views nest at most this deep before the filter is refused (a view
+// cannot refer to itself, but a chain can be long).
+constexpr int max_view_depth = 32;
+
+// Where the walk is: how many views deep, and in which view (whose stored
+// query names the view itself, as its OLD and NEW entries, in PostgreSQL 15).
+struct HiddenCodeScan {
+	int depth;
+	Oid view;
+};
+
+bool refuse_hidden_code(Node *node, void *scan_pointer);
+
+// A domain's CHECK constraints run whenever a value is cast to it: they
+// are part of the filter (and of the domains it is based on, which the
+// typcache lists with it).
+void check_domain(Oid domain, const HiddenCodeScan &scan) {
+	// In the context it registers its release callback with, not on the stack.
+	auto *constraints = static_cast<DomainConstraintRef *>(palloc0(sizeof(DomainConstraintRef)));
+	InitDomainConstraintRef(domain, constraints, CurrentMemoryContext, false);
+	ListCell *cell;
+	foreach (cell, constraints->constraints) {
+		auto *constraint = static_cast<DomainConstraintState *>(lfirst(cell));
+		if (constraint->constrainttype != DOM_CONSTRAINT_CHECK)
+			continue;
+		refuse_volatile(reinterpret_cast<Node *>(constraint->check_expr),
+		                psprintf("a CHECK constraint of domain %s", format_type_be(domain)));
+		HiddenCodeScan inner = scan;
+		(void)refuse_hidden_code(reinterpret_cast<Node *>(constraint->check_expr), &inner);
+	}
+}
+
+// A view a subquery of the filter reads runs its own query as part of it.
+void check_view(Oid view_oid, int depth) {
+	if (depth >= max_view_depth)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("invalid filter: views nest deeper than %d levels", max_view_depth)));
+	Relation view = table_open(view_oid, AccessShareLock);
+	auto *query = static_cast<Query *>(copyObjectImpl(get_view_query(view)));
+	refuse_volatile(reinterpret_cast<Node *>(query), psprintf("view %s", RelationGetRelationName(view)));
+	HiddenCodeScan inner{depth + 1, view_oid};
+	(void)refuse_hidden_code(reinterpret_cast<Node *>(query), &inner);
+	table_close(view, NoLock);
+}
+
+// What contain_volatile_functions does not see: domain checks and views.
+// And a locking clause in a subquery, which a dry run (read-only) cannot
+// run: a filter that validates runs both ways.
+bool refuse_hidden_code(Node *node, void *scan_pointer) {
+	if (!node)
+		return false;
+	const HiddenCodeScan &scan = *static_cast<HiddenCodeScan *>(scan_pointer);
+	if (IsA(node, CoerceToDomain))
+		check_domain(reinterpret_cast<CoerceToDomain *>(node)->resulttype, scan);
+	if (IsA(node, Query)) {
+		auto *query = reinterpret_cast<Query *>(node);
+		if (query->rowMarks != NIL || query->hasForUpdate)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("invalid filter: FOR UPDATE, FOR SHARE and the other locking clauses are not "
+			                       "allowed"),
+			                errdetail("A dry run evaluates the filter in a read-only transaction; a run locks the "
+			                          "rows it deletes by itself.")));
+		ListCell *cell;
+		foreach (cell, query->rtable) {
+			auto *entry = static_cast<RangeTblEntry *>(lfirst(cell));
+			if (entry->rtekind == RTE_RELATION && entry->relkind == RELKIND_VIEW && entry->relid != scan.view)
+				check_view(entry->relid, scan.depth);
+		}
+		return query_tree_walker(query, RETENTION_WALKER(refuse_hidden_code), scan_pointer, 0);
+	}
+	return expression_tree_walker(node, RETENTION_WALKER(refuse_hidden_code), scan_pointer);
+}
+
 } // namespace
 
 Node *analyze_filter(Relation rel, const char *filter_text) {
@@ -78,11 +161,9 @@ Node *analyze_filter(Relation rel, const char *filter_text) {
 	expression = coerce_to_boolean(pstate, expression, "retention filter");
 	assign_expr_collations(pstate, expression);
 
-	if (contain_volatile_functions(expression))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("invalid filter: volatile functions are not allowed"),
-		                errdetail("A filter is evaluated again for every batch and must not change anything."),
-		                errhint("Use only immutable or stable functions in a filter.")));
+	refuse_volatile(expression, "The filter");
+	HiddenCodeScan scan{0, InvalidOid};
+	(void)refuse_hidden_code(expression, &scan);
 
 	free_parsestate(pstate);
 	error_context_stack = callback.previous;
