@@ -16,11 +16,13 @@ OBJS = \
 	src/border/spi.o \
 	src/border/transaction.o \
 	src/border/settings.o \
+	src/border/shared_memory.o \
 	src/api/run.o \
 	src/catalog/runs.o \
 	src/prune/engine.o \
 	src/prune/identity.o \
 	src/prune/run_lock.o \
+	src/prune/runs_in_flight.o \
 	src/prune/policy_order.o \
 	src/prune/policy_target.o \
 	src/prune/plan/batch_sql.o \

@@ -1,5 +1,6 @@
 // Module entry: settings, and the launcher worker when preloaded.
 #include "module.hpp"
+#include "prune/runs_in_flight.hpp"
 #include "worker/launcher.hpp"
 #include "worker/wakeup.hpp"
 #include "worker/warm_worker.hpp"
@@ -110,5 +111,6 @@ void _PG_init(void) {
 		retention::worker::install_database_hooks();
 		retention::worker::request_shared_memory();
 		retention::worker::request_warm_worker_memory();
+		retention::prune::request_runs_in_flight_memory();
 	}
 }

@@ -3,7 +3,9 @@
 // The calling backend only checks, starts a run worker, waits for it and
 // reports; the run itself (and its transactions) happens in the worker.
 #include "prune/policy_order.hpp"
+#include "prune/run_lock.hpp"
 #include "prune/run_request.hpp"
+#include "prune/runs_in_flight.hpp"
 #include "border/guard.hpp"
 #include "border/settings.hpp"
 #include "border/spi.hpp"
@@ -238,6 +240,9 @@ void notice_outcome(const RunRequest &result) {
 	double seconds = double(result.finished_at - result.started_at) / USECS_PER_SEC;
 	if (result.dry_run)
 		ereport(NOTICE, (errmsg("retention: %s: %lld rows would be pruned now (dry run)", result.policy, rows)));
+	else if (strcmp(result.status, "cancelled") == 0)
+		ereport(NOTICE, (errmsg("retention: %s: run cancelled after %lld rows in %lld batches (%.1f s)%s%s",
+		                        result.policy, rows, batches, seconds, result.error[0] ? ": " : "", result.error)));
 	else if (strcmp(result.status, "partial") == 0)
 		ereport(NOTICE, (errmsg("retention: %s: %lld rows pruned in %lld batches (%.1f s); max_runtime reached, the "
 		                        "remaining expired rows wait for the next run",
@@ -391,4 +396,32 @@ RETENTION_FUNCTION(retention_run_all) {
 		tuplestore_puttuple(rsinfo->setResult, tuple);
 	}
 	return Datum(0);
+}
+
+// retention.cancel(policy): asks the runs of a policy in flight (manual,
+// scheduled or dry) to stop after their batch in flight; they are recorded
+// 'cancelled', with who cancelled them. Whoever may run the policy may
+// cancel it. True when a run was asked to stop.
+RETENTION_FUNCTION(retention_cancel) {
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("policy must not be NULL")));
+	char *policy = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "retention: SPI_connect failed");
+	check_may_run(policy);
+	int asked = request_cancel(policy);
+	if (asked < 0) {
+		// Not preloaded: only run workers started for one run exist, and
+		// SIGTERM asks such a worker to stop after its batch. A real run is
+		// found by its run lock; a dry run holds none.
+		asked = 0;
+		int level = retention::border::push_internal_search_path();
+		int pid = run_lock_holder(policy);
+		retention::border::pop_settings(level);
+		const char *type = pid > 0 ? GetBackgroundWorkerTypeByPid(pid) : nullptr;
+		if (type && strcmp(type, "retention run") == 0 && kill(pid, SIGTERM) == 0)
+			asked = 1;
+	}
+	SPI_finish();
+	PG_RETURN_BOOL(asked > 0);
 }

@@ -11,6 +11,7 @@
 #include "prune/policy_target.hpp"
 #include "prune/run_lock.hpp"
 #include "prune/run_request.hpp"
+#include "prune/runs_in_flight.hpp"
 #include "border/spi.hpp"
 #include "border/transaction.hpp"
 #include "catalog/runs.hpp"
@@ -64,6 +65,8 @@ struct RunState {
 	int32 partitions_dropped;
 	const char *status;
 	ErrorData *error;
+	InFlight *in_flight;       // this run's entry in the table of runs in flight, if there is one
+	const char *stop_reason;   // why the run stopped early although nothing failed (the error column)
 
 	// The batch being run.
 	LeafTarget *leaf;
@@ -77,12 +80,24 @@ struct RunState {
 	Datum lower_key;
 	BlockNumber range_start, range_end;
 	int64 batch_rows;
+	bool partition_went;       // drop_partition: it was dropped or detached (else left alone)
 	bool batch_has_max;
 	Datum batch_max;
 };
 
 bool stop_wanted(RunState *state) {
-	return stop_requested || pg_atomic_read_u32(&state->request->cancel_requested) != 0;
+	return stop_requested || pg_atomic_read_u32(&state->request->cancel_requested) != 0 ||
+	       OidIsValid(cancel_requested_by(state->in_flight));
+}
+
+// Before the batch's work, in its transaction: the policy as it stands now
+// must still cover what the batch deletes (see policy_change). If it does
+// not, the batch does nothing and the run stops.
+bool policy_still_covers(RunState *state) {
+	state->stop_reason = policy_change(state->target, state->has_cutoff, state->cutoff);
+	if (state->stop_reason)
+		state->batch_rows = 0;
+	return state->stop_reason == nullptr;
 }
 
 struct StateCall {
@@ -99,6 +114,17 @@ void call_with_state(void *argument) {
 bool in_transaction(void (*body)(RunState *), RunState *state, ErrorData **error) {
 	StateCall call{body, state};
 	return border::run_in_transaction(call_with_state, &call, state->context, error);
+}
+
+// A statement cancelled by pg_cancel_backend() (or a statement_timeout of
+// the server's) cancels the run; any other error fails it.
+void take_error(RunState *state, ErrorData *error) {
+	if (error->sqlerrcode == ERRCODE_QUERY_CANCELED) {
+		state->status = "cancelled";
+		state->stop_reason = error->message;
+		return;
+	}
+	state->error = error;
 }
 
 void refuse(RunState *state, int sqlerrcode, const char *message) {
@@ -140,6 +166,8 @@ void start_run(RunState *state) {
 	catalog::RunStart start{target->name,  request->scheduled, request->dry_run, target->owner,
 	                        target->relation_name, state->has_cutoff, state->cutoff};
 	state->run_id = catalog::insert_run(start, &state->started_at);
+	state->in_flight =
+	    enter_in_flight(target->name, target->owner, state->run_id, request->dry_run, request->scheduled);
 	// A run that cannot have a cutoff fails on record (so the scheduler
 	// backs off), and prunes nothing.
 	if (cutoff_problem)
@@ -181,15 +209,26 @@ void count_run(RunState *state) {
 
 // A whole partition past the cutoff goes in one short transaction.
 void drop_partition(RunState *state) {
+	if (!policy_still_covers(state))
+		return;
 	RunIdentity identity = enter_run_identity(state->target->run_role);
-	border::spi_run(state->leaf->partition_statement, 0, nullptr, nullptr, nullptr, SPI_OK_UTILITY);
+	const char *statement = lock_whole_partition(state->target, state->leaf);
+	if (statement)
+		border::spi_run(statement, 0, nullptr, nullptr, nullptr, SPI_OK_UTILITY);
 	leave_run_identity(identity);
+	state->batch_rows = 0;
+	state->partition_went = statement != nullptr;
+	if (!statement) {
+		ereport(LOG, (errmsg("retention: %s: partition %s left alone: it no longer lies wholly before the cutoff in "
+		                     "the policy's table",
+		                     state->target->name, state->leaf->name)));
+		return;
+	}
 	Oid types[1] = {INT8OID};
 	Datum values[1] = {Int64GetDatum(state->run_id)};
 	border::spi_run("UPDATE retention.runs SET partitions_dropped = partitions_dropped OPERATOR(pg_catalog.+) 1 "
-	                "WHERE id OPERATOR(pg_catalog.=) $1", 1, types,
-	                values, nullptr, SPI_OK_UPDATE);
-	state->batch_rows = 0;
+	                "WHERE id OPERATOR(pg_catalog.=) $1",
+	                1, types, values, nullptr, SPI_OK_UPDATE);
 }
 
 void count_kept_referenced(RunState *state) {
@@ -245,6 +284,8 @@ Datum key_value(Datum value, Oid type) {
 // takes at most row_limit rows by ctid from lower_key instead (skipping
 // locked rows in the second case).
 void delete_batch_by_key(RunState *state) {
+	if (!policy_still_covers(state))
+		return;
 	RunIdentity identity = enter_run_identity(state->target->run_role, batch_lock_timeout(state));
 	Oid types[3] = {state->cutoff_type, state->target->key_type, INT4OID};
 	Datum values[3] = {state->cutoff_value, state->lower_key, Int32GetDatum(state->row_limit)};
@@ -287,6 +328,8 @@ void delete_batch_by_key(RunState *state) {
 }
 
 void delete_batch_by_blocks(RunState *state) {
+	if (!policy_still_covers(state))
+		return;
 	RunIdentity identity = enter_run_identity(state->target->run_role, batch_lock_timeout(state));
 	ItemPointerData first, end;
 	ItemPointerSet(&first, state->range_start, 0);
@@ -334,12 +377,16 @@ const char *run_method(RunState *state) {
 }
 
 void finish_record(RunState *state) {
+	Oid cancelled_by = cancel_requested_by(state->in_flight);
+	if (!state->stop_reason && strcmp(state->status, "cancelled") == 0 && OidIsValid(cancelled_by))
+		state->stop_reason = psprintf("cancelled by role \"%s\" with retention.cancel()",
+		                              GetUserNameFromId(cancelled_by, true) ? GetUserNameFromId(cancelled_by, true) : "?");
 	catalog::RunEnd end{state->status,
 	                    state->rows,
 	                    state->batches,
 	                    state->partitions_dropped,
 	                    state->kept_referenced,
-	                    state->error ? state->error->message : nullptr,
+	                    state->error ? state->error->message : state->stop_reason,
 	                    state->error ? unpack_sql_state(state->error->sqlerrcode) : nullptr,
 	                    run_method(state)};
 	state->request->finished_at = catalog::finish_run(state->run_id, end);
@@ -378,6 +425,10 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 				pg_atomic_write_u64(&state->request->rows_pruned, uint64(state->rows));
 				pg_atomic_write_u64(&state->request->batches, uint64(state->batches));
 			}
+			if (state->stop_reason) {
+				state->status = "cancelled";
+				return false;
+			}
 			return true;
 		}
 		if (error->sqlerrcode == ERRCODE_CARDINALITY_VIOLATION && state->whole_range) {
@@ -394,7 +445,7 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 			continue;
 		}
 		if (!is_retryable(error->sqlerrcode) || attempt >= batch_attempts || stop_wanted(state)) {
-			state->error = error;
+			take_error(state, error);
 			return false;
 		}
 		ereport(LOG, (errmsg("retention: %s: batch failed (%s), retrying", state->target->name, error->message)));
@@ -555,6 +606,7 @@ void execute_run(RunRequest *request, MemoryContext context) {
 		}
 		if (state.locked)
 			LockRelease(&state.lock, ExclusiveLock, true);
+		leave_in_flight(state.in_flight);
 		set_synchronous_commit(configured_synchronous_commit);
 		set_wal_compression(configured_wal_compression);
 		return;
@@ -563,15 +615,15 @@ void execute_run(RunRequest *request, MemoryContext context) {
 	PolicyTarget *target = state.target;
 	if (state.has_cutoff) {
 		if (!in_transaction(plan_run, &state, &error)) {
-			state.error = error;
+			take_error(&state, error);
 		} else if (request->dry_run) {
 			if (!in_transaction(count_run, &state, &error))
-				state.error = error;
+				take_error(&state, error);
 		} else {
 			for (int i = 0; i < target->nleaves && !state.error && strcmp(state.status, "succeeded") == 0; i++) {
 				state.leaf = &target->leaves[i];
 				if (state.leaf->whole_partition_expired) {
-					if (!should_stop(&state) && run_batch(&state, drop_partition))
+					if (!should_stop(&state) && run_batch(&state, drop_partition) && state.partition_went)
 						state.partitions_dropped++;
 					continue;
 				}
@@ -596,6 +648,7 @@ void execute_run(RunRequest *request, MemoryContext context) {
 		                         (long long)state.run_id, target->name, error->message)));
 	if (state.locked)
 		LockRelease(&state.lock, ExclusiveLock, true);
+	leave_in_flight(state.in_flight);
 	// A warm worker serves the next run with the settings as configured then.
 	set_wal_compression(configured_wal_compression);
 
@@ -623,6 +676,8 @@ void execute_run(RunRequest *request, MemoryContext context) {
 		strlcpy(request->error_detail, state.error->detail ? state.error->detail : "", sizeof(request->error_detail));
 		strlcpy(request->error_hint, state.error->hint ? state.error->hint : "", sizeof(request->error_hint));
 		strlcpy(request->sqlstate, unpack_sql_state(state.error->sqlerrcode), sizeof(request->sqlstate));
+	} else if (state.stop_reason) {
+		strlcpy(request->error, state.stop_reason, sizeof(request->error));
 	}
 	pg_write_barrier();
 	request->outcome = RunOutcome::Finished;

@@ -178,6 +178,53 @@ const char *deparsed_filter(Relation rel, const char *filter, const char *filter
 
 } // namespace
 
+namespace {
+
+bool same_text(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
+
+} // namespace
+
+const char *policy_change(const PolicyTarget *target, bool has_cutoff, TimestampTz cutoff) {
+	Oid types[1] = {TEXTOID};
+	Datum values[1] = {CStringGetTextDatum(target->name)};
+	border::spi_run("SELECT relation::pg_catalog.oid, time_column::pg_catalog.text, owner::pg_catalog.oid, retain, "
+	                "filter, archive_to::pg_catalog.oid, partitions, time_unit, enabled "
+	                "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1 FOR SHARE",
+	                1, types, values, nullptr, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return "the policy was deleted during the run";
+	HeapTuple tuple = SPI_tuptable->vals[0];
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	bool isnull;
+	Datum archive = SPI_getbinval(tuple, desc, 6, &isnull);
+	Oid archive_relid = isnull ? InvalidOid : DatumGetObjectId(archive);
+	if (DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull)) != target->relid)
+		return "the policy's relation changed during the run";
+	if (!same_text(SPI_getvalue(tuple, desc, 2), target->time_column))
+		return "the policy's time_column changed during the run";
+	if (DatumGetObjectId(SPI_getbinval(tuple, desc, 3, &isnull)) != target->owner)
+		return "the policy's owner changed during the run";
+	if (!same_text(SPI_getvalue(tuple, desc, 5), target->filter))
+		return "the policy's filter changed during the run";
+	if (archive_relid != target->archive_relid)
+		return "the policy's archive_to changed during the run";
+	if (!same_text(SPI_getvalue(tuple, desc, 7), target->partitions_mode))
+		return "the policy's partitions changed during the run";
+	if (!same_text(SPI_getvalue(tuple, desc, 8), target->time_unit))
+		return "the policy's time_unit changed during the run";
+	if (target->enabled && !DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull)))
+		return "the policy was disabled during the run";
+	Datum retain = SPI_getbinval(tuple, desc, 4, &isnull);
+	if (!has_cutoff)
+		return nullptr;
+	if (isnull)
+		return "the policy keeps its rows forever since it changed during the run";
+	TimestampTz now_cutoff;
+	if (cutoff_for(DatumGetIntervalP(retain), GetCurrentTimestamp(), &now_cutoff) || now_cutoff < cutoff)
+		return "the policy's retain grew during the run: it no longer covers every row older than the run's cutoff";
+	return nullptr;
+}
+
 const char *cutoff_for(const Interval *retain, TimestampTz start, TimestampTz *cutoff) {
 	try {
 		// timestamptz_mi_interval holds no resources: its only error (out of
@@ -213,7 +260,7 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(name)};
 	border::spi_run("SELECT name, relation::oid, time_column::text, owner::oid, retain, filter, batch_size, "
-	                "batch_delay, max_runtime, archive_to::oid, partitions, time_unit "
+	                "batch_delay, max_runtime, archive_to::oid, partitions, time_unit, enabled "
 	                "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1",
 	                1, types, values, nullptr, SPI_OK_SELECT, true);
 	if (SPI_processed == 0)
@@ -241,6 +288,8 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	target->archive_relid = isnull ? InvalidOid : DatumGetObjectId(archive);
 	target->partitions_mode = SPI_getvalue(tuple, desc, 11);
 	const char *time_unit = SPI_getvalue(tuple, desc, 12);
+	target->time_unit = time_unit;
+	target->enabled = DatumGetBool(SPI_getbinval(tuple, desc, 13, &isnull));
 
 	bool exists = SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target->relid));
 	target->relation_name = exists ? qualified_name(target->relid) : psprintf("%u", target->relid);
@@ -381,21 +430,35 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 		bool whole_mode = strcmp(target->partitions_mode, "drop") == 0 || strcmp(target->partitions_mode, "detach") == 0;
 		if (has_cutoff && whole_mode && leaf_oid != target->relid && !target->filter && !archive_table &&
 		    !leaf->count_kept_referenced && pg_class_ownercheck(leaf_oid, target->run_role)) {
-			if (partition_wholly_expired(target, leaf_oid, leaf_column, target->cutoff_value, target->cutoff_type)) {
-				caller = MemoryContextSwitchTo(context);
+			if (partition_wholly_expired(target, leaf_oid, leaf_column, target->cutoff_value, target->cutoff_type))
 				leaf->whole_partition_expired = true;
-				leaf->partition_statement =
-				    strcmp(target->partitions_mode, "drop") == 0
-				        ? psprintf("DROP TABLE %s", leaf->name)
-				        : psprintf("ALTER TABLE %s DETACH PARTITION %s", qualified_name(get_partition_parent(leaf_oid, false)),
-				                   leaf->name);
-				MemoryContextSwitchTo(caller);
-			}
 		}
 		if (leaf_rel != rel)
 			table_close(leaf_rel, AccessShareLock);
 	}
 	table_close(rel, AccessShareLock);
+}
+
+const char *lock_whole_partition(const PolicyTarget *target, const LeafTarget *leaf) {
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(leaf->relid)) || !get_rel_relispartition(leaf->relid))
+		return nullptr;
+	Oid parent = get_partition_parent(leaf->relid, true);
+	LockRelationOid(parent, AccessExclusiveLock);
+	LockRelationOid(leaf->relid, AccessExclusiveLock);
+	// Under the locks nothing below can change any more.
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(leaf->relid)) || !get_rel_relispartition(leaf->relid) ||
+	    get_partition_parent(leaf->relid, true) != parent ||
+	    !list_member_oid(get_partition_ancestors(leaf->relid), target->relid) ||
+	    !pg_class_ownercheck(leaf->relid, target->run_role))
+		return nullptr;
+	AttrNumber column = get_attnum(leaf->relid, target->time_column);
+	if (column <= 0 ||
+	    !partition_wholly_expired(target, leaf->relid, column, target->cutoff_value, target->cutoff_type))
+		return nullptr;
+	const char *partition = qualified_name(leaf->relid);
+	return strcmp(target->partitions_mode, "drop") == 0
+	           ? psprintf("DROP TABLE %s", partition)
+	           : psprintf("ALTER TABLE %s DETACH PARTITION %s", qualified_name(parent), partition);
 }
 
 Datum cutoff_parameter(const PolicyTarget *target, TimestampTz cutoff, Oid *type) {

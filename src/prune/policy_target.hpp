@@ -29,7 +29,6 @@ struct LeafTarget {
 	// A partition whose bounds lie entirely before the cutoff, dropped or
 	// detached whole (partitions 'drop' / 'detach') instead of row by row.
 	bool whole_partition_expired;
-	const char *partition_statement;    // DROP TABLE ... / ALTER TABLE parent DETACH PARTITION ...
 };
 
 struct PolicyTarget {
@@ -47,6 +46,8 @@ struct PolicyTarget {
 	int64 max_runtime_usecs;    // 0: no limit
 	Oid archive_relid;
 	const char *partitions_mode;
+	const char *time_unit;      // as written, or nullptr
+	bool enabled;
 
 	// Derived.
 	Oid run_role;               // whose privileges the statements use
@@ -80,6 +81,15 @@ Oid run_role_for(Oid owner, Oid relid);
 // that can go whole.
 void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, MemoryContext context);
 
+// Right before a whole partition goes: takes the locks DROP TABLE and
+// DETACH PARTITION take (its parent's, then its own, ACCESS EXCLUSIVE) and
+// checks again under them that it is still a partition of the policy's
+// table, still wholly before the cutoff and still the run role's. Returns
+// the statement to run, naming the tables as they are named now, or
+// nullptr: the partition no longer qualifies and this run leaves it alone
+// (one detached by its owner meanwhile is not the policy's any more).
+const char *lock_whole_partition(const PolicyTarget *target, const LeafTarget *leaf);
+
 // The cutoff parameter ($1) for a cutoff instant, of the time column's own
 // type: a timestamp or date column gets the cutoff in the session's time
 // zone (the server's, in a run worker), computed once when the run is
@@ -92,6 +102,16 @@ Datum lowest_key(const PolicyTarget *target);
 // Beyond every key ("infinity", or the largest bigint for epochs): the upper
 // bound of the last slice, which the cutoff then limits.
 Datum highest_key(const PolicyTarget *target);
+
+// Whether the policy as it stands now still covers every row the run may
+// delete: re-read with FOR SHARE, so it cannot change until the calling
+// transaction (a batch) ends. Returns nullptr to go on, or why the run must
+// stop: the policy was deleted or disabled, or its table, time column,
+// time unit, filter, owner, archive or partition mode changed, or its
+// retain grew (now() - retain is earlier than the run's cutoff; a shorter
+// retain covers what the run covers, and the run goes on). Needs SPI, as
+// the worker's own identity.
+const char *policy_change(const PolicyTarget *target, bool has_cutoff, TimestampTz cutoff);
 
 // The cutoff of a run that starts at start: start - retain, by PostgreSQL's
 // own interval arithmetic (months by the calendar), as every run computes

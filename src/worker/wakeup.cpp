@@ -1,5 +1,6 @@
 #include "worker/wakeup.hpp"
 #include "border/guard.hpp"
+#include "border/shared_memory.hpp"
 
 #include "border/pg.hpp"
 
@@ -13,28 +14,15 @@ struct LauncherShared {
 };
 
 LauncherShared *shared = nullptr;
-shmem_request_hook_type previous_request_hook = nullptr;
-shmem_startup_hook_type previous_startup_hook = nullptr;
 bool callback_registered = false;
 bool wake_pending = false;
 
-void request_hook() {
-	if (previous_request_hook)
-		previous_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(LauncherShared)));
-}
+Size shared_size() { return sizeof(LauncherShared); }
 
-void startup_hook() {
-	if (previous_startup_hook)
-		previous_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	bool found;
-	shared = static_cast<LauncherShared *>(ShmemInitStruct("retention launcher", sizeof(LauncherShared), &found));
-	if (!found) {
-		pg_atomic_init_u32(&shared->recheck_requested, 0);
-		pg_atomic_init_u32(&shared->launcher_pid, 0);
-	}
-	LWLockRelease(AddinShmemInitLock);
+void initialize_shared(void *memory) {
+	auto *fresh = static_cast<LauncherShared *>(memory);
+	pg_atomic_init_u32(&fresh->recheck_requested, 0);
+	pg_atomic_init_u32(&fresh->launcher_pid, 0);
 }
 
 // At commit the new extension or policy is visible to the scheduler the
@@ -56,10 +44,8 @@ void wake_on_commit(XactEvent event, void *) {
 } // namespace
 
 void request_shared_memory() {
-	previous_request_hook = shmem_request_hook;
-	shmem_request_hook = request_hook;
-	previous_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = startup_hook;
+	border::request_shared_struct(
+	    {"retention launcher", shared_size, initialize_shared, reinterpret_cast<void **>(&shared)});
 }
 
 void register_launcher_process() {

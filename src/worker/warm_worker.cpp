@@ -17,6 +17,7 @@
 #include "worker/dynamic_worker.hpp"
 #include "worker/session.hpp"
 #include "worker/warm_worker.hpp"
+#include "border/shared_memory.hpp"
 #include "border/transaction.hpp"
 
 #include "border/pg.hpp"
@@ -48,34 +49,21 @@ struct WarmTable {
 };
 
 WarmTable *table = nullptr;
-shmem_request_hook_type previous_request_hook = nullptr;
-shmem_startup_hook_type previous_startup_hook = nullptr;
 
 // In the warm worker: its entry.
 int my_entry = -1;
 
-Size table_size(int entries) { return add_size(offsetof(WarmTable, entries), mul_size(entries, sizeof(WarmEntry))); }
-
-void request_hook() {
-	if (previous_request_hook)
-		previous_request_hook();
-	// A warm worker is a background worker: there are never more.
-	RequestAddinShmemSpace(MAXALIGN(table_size(max_worker_processes)));
+// A warm worker is a background worker: there are never more.
+Size table_size() {
+	return add_size(offsetof(WarmTable, entries), mul_size(max_worker_processes, sizeof(WarmEntry)));
 }
 
-void startup_hook() {
-	if (previous_startup_hook)
-		previous_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	bool found;
-	table = static_cast<WarmTable *>(ShmemInitStruct("retention warm workers", table_size(max_worker_processes), &found));
-	if (!found) {
-		SpinLockInit(&table->mutex);
-		table->size = max_worker_processes;
-		for (int i = 0; i < table->size; i++)
-			table->entries[i] = WarmEntry{WarmState::free, InvalidOid, 0, 0, 0, 0};
-	}
-	LWLockRelease(AddinShmemInitLock);
+void initialize_table(void *memory) {
+	auto *fresh = static_cast<WarmTable *>(memory);
+	SpinLockInit(&fresh->mutex);
+	fresh->size = max_worker_processes;
+	for (int i = 0; i < fresh->size; i++)
+		fresh->entries[i] = WarmEntry{WarmState::free, InvalidOid, 0, 0, 0, 0};
 }
 
 bool take_entry() {
@@ -172,10 +160,8 @@ const char *reason_to_leave(pid_t scheduler) {
 } // namespace
 
 void request_warm_worker_memory() {
-	previous_request_hook = shmem_request_hook;
-	shmem_request_hook = request_hook;
-	previous_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = startup_hook;
+	border::request_shared_struct(
+	    {"retention warm workers", table_size, initialize_table, reinterpret_cast<void **>(&table)});
 }
 
 void keep_warm_worker(BackgroundWorkerHandle **handle) {

@@ -1,0 +1,123 @@
+#include "prune/runs_in_flight.hpp"
+#include "prune/run_request.hpp"
+#include "border/shared_memory.hpp"
+
+namespace retention::prune {
+
+struct InFlight {
+	bool used;
+	int pid;
+	int procno;
+	Oid database;
+	Oid owner;
+	int64 run_id;
+	bool dry_run;
+	bool scheduled;
+	TimestampTz started_at;
+	char policy[policy_name_max + 1];
+	pg_atomic_uint32 cancel_requested_by; // an Oid; 0 (InvalidOid): none
+};
+
+namespace {
+
+struct InFlightTable {
+	slock_t mutex;
+	int size;
+	InFlight entries[FLEXIBLE_ARRAY_MEMBER];
+};
+
+InFlightTable *table = nullptr;
+// This process's entry, released at exit if a run is cut short.
+InFlight *mine = nullptr;
+bool exit_callback_registered = false;
+
+// Each run is carried out by a background worker: never more at once.
+Size table_size() {
+	return add_size(offsetof(InFlightTable, entries), mul_size(max_worker_processes, sizeof(InFlight)));
+}
+
+void initialize_table(void *memory) {
+	auto *fresh = static_cast<InFlightTable *>(memory);
+	SpinLockInit(&fresh->mutex);
+	fresh->size = max_worker_processes;
+	for (int i = 0; i < fresh->size; i++) {
+		memset(&fresh->entries[i], 0, sizeof(InFlight));
+		pg_atomic_init_u32(&fresh->entries[i].cancel_requested_by, 0);
+	}
+}
+
+void release_at_exit(int, Datum) { leave_in_flight(mine); }
+
+} // namespace
+
+void request_runs_in_flight_memory() {
+	border::request_shared_struct(
+	    {"retention runs in flight", table_size, initialize_table, reinterpret_cast<void **>(&table)});
+}
+
+InFlight *enter_in_flight(const char *policy, Oid owner, int64 run_id, bool dry_run, bool scheduled) {
+	if (!table)
+		return nullptr;
+	if (!exit_callback_registered) {
+		before_shmem_exit(release_at_exit, 0);
+		exit_callback_registered = true;
+	}
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size && !mine; i++) {
+		InFlight &entry = table->entries[i];
+		if (entry.used)
+			continue;
+		entry.used = true;
+		entry.pid = MyProcPid;
+		entry.procno = MyProc->pgprocno;
+		entry.database = MyDatabaseId;
+		entry.owner = owner;
+		entry.run_id = run_id;
+		entry.dry_run = dry_run;
+		entry.scheduled = scheduled;
+		entry.started_at = GetCurrentTimestamp();
+		strlcpy(entry.policy, policy, sizeof(entry.policy));
+		pg_atomic_write_u32(&entry.cancel_requested_by, 0);
+		mine = &entry;
+	}
+	SpinLockRelease(&table->mutex);
+	return mine;
+}
+
+void leave_in_flight(InFlight *run) {
+	if (!run)
+		return;
+	SpinLockAcquire(&table->mutex);
+	run->used = false;
+	run->pid = 0;
+	SpinLockRelease(&table->mutex);
+	if (run == mine)
+		mine = nullptr;
+}
+
+Oid cancel_requested_by(const InFlight *run) {
+	return run ? Oid(pg_atomic_read_u32(const_cast<pg_atomic_uint32 *>(&run->cancel_requested_by))) : InvalidOid;
+}
+
+int request_cancel(const char *policy) {
+	if (!table)
+		return -1;
+	int asked = 0;
+	int *procnos = static_cast<int *>(palloc(sizeof(int) * table->size));
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size; i++) {
+		InFlight &entry = table->entries[i];
+		if (!entry.used || entry.database != MyDatabaseId || strcmp(entry.policy, policy) != 0)
+			continue;
+		pg_atomic_write_u32(&entry.cancel_requested_by, uint32(GetUserId()));
+		procnos[asked++] = entry.procno;
+	}
+	SpinLockRelease(&table->mutex);
+	// Woken, a worker sleeping between batches (batch_delay) sees it at once.
+	for (int i = 0; i < asked; i++)
+		SetLatch(&ProcGlobal->allProcs[procnos[i]].procLatch);
+	pfree(procnos);
+	return asked;
+}
+
+} // namespace retention::prune
