@@ -17,6 +17,7 @@ namespace retention {
 bool setting_enabled = true;
 char *setting_databases = nullptr;
 int setting_history_minutes = 90 * 24 * 60;
+int setting_history_runs_per_policy = 1000;
 int setting_batch_time_target_ms = 200;
 bool setting_compress_wal = true;
 bool setting_warm_worker = true;
@@ -83,6 +84,11 @@ void _PG_init(void) {
 	                        "Older finished runs are deleted by the scheduler, hourly; 0 keeps the history forever.",
 	                        &retention::setting_history_minutes, 90 * 24 * 60, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MIN,
 	                        nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("retention.history_runs_per_policy", "How many rows of retention.runs are kept per policy.",
+	                        "The scheduler deletes a policy's oldest finished runs beyond this many, hourly; 0 keeps "
+	                        "them all (retention.history_retention still applies).",
+	                        &retention::setting_history_runs_per_policy, 1000, 0, INT_MAX, PGC_SIGHUP, 0, nullptr,
+	                        nullptr, nullptr);
 	DefineCustomIntVariable("retention.batch_time_target", "How long one batch transaction of a run should take at most.",
 	                        "Batches that take longer shrink the next ones (down to 100 rows); quick ones grow back up "
 	                        "to the policy's batch_size.",

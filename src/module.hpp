@@ -9,6 +9,8 @@ extern bool setting_enabled;
 extern char *setting_databases;
 // retention.history_retention: minutes of run history kept; 0 keeps it forever.
 extern int setting_history_minutes;
+// retention.history_runs_per_policy: rows of retention.runs kept per policy; 0: no limit.
+extern int setting_history_runs_per_policy;
 
 // retention.batch_time_target: batches are sized to take at most about this long (ms).
 extern int setting_batch_time_target_ms;

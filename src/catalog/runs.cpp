@@ -32,6 +32,34 @@ void add_batch(int64 run_id, int64 rows, int32 batch_ms) {
 	        3, types, values, nullptr, SPI_OK_UPDATE);
 }
 
+namespace {
+
+void fold_into_previous(int64 run_id, const RunEnd &end) {
+	Oid types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum values[6] = {Int64GetDatum(run_id),
+	                   CStringGetTextDatum(end.policy),
+	                   CStringGetTextDatum(end.status),
+	                   CStringGetTextDatum(end.scheduled ? "schedule" : "manual"),
+	                   CStringGetTextDatum(end.error ? end.error : ""),
+	                   CStringGetTextDatum(end.sqlstate ? end.sqlstate : "")};
+	spi_run("WITH previous AS ("
+	        "  SELECT id FROM retention.runs WHERE policy OPERATOR(pg_catalog.=) $2 AND NOT dry_run "
+	        "    AND id OPERATOR(pg_catalog.<) $1 ORDER BY id DESC LIMIT 1"
+	        "), folded AS ("
+	        "  DELETE FROM retention.runs r USING previous p WHERE r.id OPERATOR(pg_catalog.=) p.id "
+	        "    AND r.status OPERATOR(pg_catalog.=) $3 AND r.triggered_by OPERATOR(pg_catalog.=) $4 "
+	        "    AND r.rows_pruned OPERATOR(pg_catalog.=) 0 AND r.partitions_dropped OPERATOR(pg_catalog.=) 0 "
+	        "    AND coalesce(r.error, '') OPERATOR(pg_catalog.=) $5 "
+	        "    AND coalesce(r.sqlstate, '') OPERATOR(pg_catalog.=) $6 "
+	        "  RETURNING r.repeats, coalesce(r.first_started_at, r.started_at) AS first_started_at"
+	        ") "
+	        "UPDATE retention.runs u SET repeats = u.repeats OPERATOR(pg_catalog.+) f.repeats, "
+	        "  first_started_at = f.first_started_at FROM folded f WHERE u.id OPERATOR(pg_catalog.=) $1",
+	        6, types, values, nullptr, SPI_OK_UPDATE);
+}
+
+} // namespace
+
 TimestampTz finish_run(int64 run_id, const RunEnd &end) {
 	Oid types[9] = {INT8OID, TEXTOID, INT8OID, INT4OID, INT4OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
 	Datum values[9] = {Int64GetDatum(run_id),
@@ -56,6 +84,13 @@ TimestampTz finish_run(int64 run_id, const RunEnd &end) {
 	        9, types, values, nulls, SPI_OK_UPDATE_RETURNING);
 	bool isnull;
 	return DatumGetTimestampTz(spi_first_value(&isnull));
+}
+
+void fold_run(int64 run_id, const RunEnd &end) {
+	bool did_nothing = end.rows_pruned == 0 && end.partitions_dropped == 0 &&
+	                   (strcmp(end.status, "succeeded") == 0 || strcmp(end.status, "failed") == 0);
+	if (!end.dry_run && did_nothing)
+		fold_into_previous(run_id, end);
 }
 
 uint64 settle_abandoned_runs(const char *policy) {

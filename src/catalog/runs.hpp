@@ -25,6 +25,9 @@ int64 insert_run(const RunStart &start, TimestampTz *started_at);
 void add_batch(int64 run_id, int64 rows, int32 batch_ms);
 
 struct RunEnd {
+	const char *policy;
+	bool dry_run;
+	bool scheduled;
 	const char *status;
 	int64 rows_pruned;
 	int64 batches;
@@ -37,6 +40,15 @@ struct RunEnd {
 
 // Completes the row; returns finished_at.
 TimestampTz finish_run(int64 run_id, const RunEnd &end);
+
+// After the completed row has committed, in a transaction of its own: a real
+// run that did nothing (succeeded, or failed, without pruning a row or a
+// partition) folds into the row of the policy's run before it when that one
+// ended the same way (same status, trigger, error): that row goes, and this
+// one counts both (repeats, first_started_at). Tiny schedules on tables
+// with nothing to prune, or a policy failing the same way again and again,
+// so keep one row.
+void fold_run(int64 run_id, const RunEnd &end);
 
 // Settles rows of this policy left 'running' by a run that died without
 // completing them. Only call while holding the policy's run lock.

@@ -297,6 +297,29 @@ void check_filter(Oid relid, const char *filter_text) {
 	table_close(rel, NoLock);
 }
 
+// Policy names are unique in the database, across roles: row-level
+// security hides other roles' policies, so their names would only show as a
+// primary-key violation naming the key. Say plainly that the name is taken,
+// and nothing else about that policy.
+void check_name_free(Relation policies, const char *name, HeapTuple own_old_row) {
+	Oid primary_key = RelationGetPrimaryKeyIndex(policies);
+	if (!OidIsValid(primary_key))
+		return;
+	ScanKeyData key;
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(name));
+	SysScanDesc scan = systable_beginscan(policies, primary_key, true, GetActiveSnapshot(), 1, &key);
+	bool taken = false;
+	HeapTuple found;
+	while (!taken && HeapTupleIsValid(found = systable_getnext(scan)))
+		taken = !own_old_row || !ItemPointerEquals(&found->t_self, &own_old_row->t_self);
+	systable_endscan(scan);
+	if (taken)
+		ereport(ERROR, (errcode(ERRCODE_UNIQUE_VIOLATION),
+		                errmsg("retention policy name \"%s\" is already taken", name),
+		                errdetail("Policy names are unique in the database, whichever role a policy belongs to."),
+		                errhint("Choose another name (the name column defaults to the table's name).")));
+}
+
 void check_choice(const char *column, const char *value, const char *const *choices, const char *hint) {
 	for (const char *const *choice = choices; *choice; choice++)
 		if (strcmp(value, *choice) == 0)
@@ -369,6 +392,8 @@ RETENTION_FUNCTION(retention_validate_policy) {
 	}
 	if (replaced > 0)
 		tuple = heap_modify_tuple_by_cols(tuple, desc, replaced, replaced_columns, replaced_values, replaced_nulls);
+	check_name_free(trigger->tg_relation, text_of(field(tuple, desc, columns.name)),
+	                updating ? trigger->tg_trigtuple : nullptr);
 	if (time_column.null || owner.null)
 		return PointerGetDatum(tuple); // the NOT NULL constraints report these
 

@@ -127,6 +127,31 @@ void take_error(RunState *state, ErrorData *error) {
 	state->error = error;
 }
 
+// Before a retry of a transaction that failed for timing: a growing pause.
+void pause_before_retry(RunState *state, const char *what, int attempt, const ErrorData *error) {
+	ereport(LOG, (errmsg("retention: %s: %s failed (%s), retrying", state->target->name, what, error->message)));
+	(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 250L * attempt, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+}
+
+// A transaction of the run that is not a batch (planning, a dry run's
+// count), retried like a batch when it fails for timing (a lock held on
+// the table by a migration, a deadlock). False, with the error taken: the
+// run failed or was cancelled.
+bool in_transaction_retrying(void (*body)(RunState *), RunState *state, const char *what) {
+	for (int attempt = 1;; attempt++) {
+		ErrorData *error = nullptr;
+		if (in_transaction(body, state, &error))
+			return true;
+		if (!is_retryable(error->sqlerrcode) || attempt >= batch_attempts || stop_wanted(state)) {
+			take_error(state, error);
+			return false;
+		}
+		pause_before_retry(state, what, attempt, error);
+		FreeErrorData(error);
+	}
+}
+
 void refuse(RunState *state, int sqlerrcode, const char *message) {
 	ErrorData *error = static_cast<ErrorData *>(palloc0(sizeof(ErrorData)));
 	error->sqlerrcode = sqlerrcode;
@@ -376,12 +401,18 @@ const char *run_method(RunState *state) {
 	                blocks && partitions ? "+" : "", partitions ? "partitions" : "");
 }
 
-void finish_record(RunState *state) {
+catalog::RunEnd run_end(RunState *state) {
 	Oid cancelled_by = cancel_requested_by(state->in_flight);
-	if (!state->stop_reason && strcmp(state->status, "cancelled") == 0 && OidIsValid(cancelled_by))
-		state->stop_reason = psprintf("cancelled by role \"%s\" with retention.cancel()",
-		                              GetUserNameFromId(cancelled_by, true) ? GetUserNameFromId(cancelled_by, true) : "?");
-	catalog::RunEnd end{state->status,
+	if (!state->stop_reason && strcmp(state->status, "cancelled") == 0 && OidIsValid(cancelled_by)) {
+		const char *role = GetUserNameFromId(cancelled_by, true);
+		// In the run's context: it outlives this transaction (the report, the fold).
+		state->stop_reason = MemoryContextStrdup(
+		    state->context, psprintf("cancelled by role \"%s\" with retention.cancel()", role ? role : "?"));
+	}
+	catalog::RunEnd end{state->target->name,
+	                    state->request->dry_run,
+	                    state->request->scheduled,
+	                    state->status,
 	                    state->rows,
 	                    state->batches,
 	                    state->partitions_dropped,
@@ -389,8 +420,14 @@ void finish_record(RunState *state) {
 	                    state->error ? state->error->message : state->stop_reason,
 	                    state->error ? unpack_sql_state(state->error->sqlerrcode) : nullptr,
 	                    run_method(state)};
-	state->request->finished_at = catalog::finish_run(state->run_id, end);
+	return end;
 }
+
+void finish_record(RunState *state) {
+	state->request->finished_at = catalog::finish_run(state->run_id, run_end(state));
+}
+
+void fold_record(RunState *state) { catalog::fold_run(state->run_id, run_end(state)); }
 
 void sleep_between_batches(RunState *state) {
 	int64 delay_ms = state->target->batch_delay_usecs / 1000;
@@ -448,10 +485,8 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 			take_error(state, error);
 			return false;
 		}
-		ereport(LOG, (errmsg("retention: %s: batch failed (%s), retrying", state->target->name, error->message)));
+		pause_before_retry(state, "batch", attempt, error);
 		FreeErrorData(error);
-		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 250L * attempt, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
 	}
 }
 
@@ -614,11 +649,10 @@ void execute_run(RunRequest *request, MemoryContext context) {
 
 	PolicyTarget *target = state.target;
 	if (state.has_cutoff) {
-		if (!in_transaction(plan_run, &state, &error)) {
-			take_error(&state, error);
+		if (!in_transaction_retrying(plan_run, &state, "planning")) {
+			// failed or cancelled
 		} else if (request->dry_run) {
-			if (!in_transaction(count_run, &state, &error))
-				take_error(&state, error);
+			(void)in_transaction_retrying(count_run, &state, "counting");
 		} else {
 			for (int i = 0; i < target->nleaves && !state.error && strcmp(state.status, "succeeded") == 0; i++) {
 				state.leaf = &target->leaves[i];
@@ -646,6 +680,9 @@ void execute_run(RunRequest *request, MemoryContext context) {
 	if (!in_transaction(finish_record, &state, &error))
 		ereport(WARNING, (errmsg("retention: could not complete run %lld of policy \"%s\": %s",
 		                         (long long)state.run_id, target->name, error->message)));
+	else if (!in_transaction(fold_record, &state, &error))
+		ereport(LOG, (errmsg("retention: could not fold run %lld of policy \"%s\" into the one before: %s",
+		                     (long long)state.run_id, target->name, error->message)));
 	if (state.locked)
 		LockRelease(&state.lock, ExclusiveLock, true);
 	leave_in_flight(state.in_flight);
