@@ -2,6 +2,7 @@
 #include "module.hpp"
 #include "prune/runs_in_flight.hpp"
 #include "worker/launcher.hpp"
+#include "worker/scheduler.hpp"
 #include "worker/wakeup.hpp"
 #include "worker/warm_worker.hpp"
 
@@ -118,5 +119,6 @@ void _PG_init(void) {
 		retention::worker::request_shared_memory();
 		retention::worker::request_warm_worker_memory();
 		retention::prune::request_runs_in_flight_memory();
+		retention::worker::request_scheduler_memory();
 	}
 }

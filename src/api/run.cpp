@@ -27,6 +27,7 @@ struct WaitingRun {
 	bool warm;
 	worker::WarmClaim claim;
 	RunRequest *request;
+	dsm_segment *segment;
 };
 
 // The waiting backend is cancelled, terminated or fails: ask the worker to
@@ -39,6 +40,9 @@ void stop_worker(int, Datum argument) {
 		worker::wake_warm_worker(waiting->claim);
 	else
 		TerminateBackgroundWorker(waiting->handle);
+	// The worker keeps its own mapping. Outside a transaction (the
+	// scheduler) no resource owner would detach ours.
+	dsm_detach(waiting->segment);
 }
 
 // Whether the worker may still report (false once it has exited).
@@ -94,13 +98,17 @@ void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices
 	auto *request = static_cast<RunRequest *>(dsm_segment_address(segment));
 	init_request(request, policy, dry_run, scheduled);
 
-	WaitingRun waiting{nullptr, false, {}, request};
+	WaitingRun waiting{nullptr, false, {}, request, segment};
 	waiting.warm = worker::claim_warm_worker(dsm_segment_handle(segment), &waiting.claim);
 
-	if (!waiting.warm && !start_run_worker(segment, policy, &waiting.handle))
+	if (!waiting.warm && !start_run_worker(segment, policy, &waiting.handle)) {
+		// Outside a transaction (the scheduler) no resource owner would
+		// detach it: one segment per attempt would stay mapped.
+		dsm_detach(segment);
 		ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 		                errmsg("could not start a retention run: no background worker slot is free"),
 		                errhint("Each run uses one background worker while it runs; raise max_worker_processes.")));
+	}
 
 	TimestampTz started = GetCurrentTimestamp();
 	TimestampTz last_notice = started;

@@ -99,7 +99,8 @@ void supervise_databases(bool settings_reloaded) {
 	table_close(databases, AccessShareLock);
 	CommitTransactionCommand();
 
-	// Databases dropped, or no longer served.
+	// Databases dropped, or no longer served. (kept lives in the pass's
+	// memory context, reset before the next pass.)
 	List *kept = NIL;
 	foreach (cell, entries) {
 		auto *entry = static_cast<DatabaseEntry *>(lfirst(cell));
@@ -147,13 +148,19 @@ void retention_launcher_main(Datum) {
 
 	retention::worker::register_launcher_process();
 	ereport(LOG, (errmsg("retention launcher started")));
+	// What a pass allocates lives here and goes before the next pass; the
+	// list of databases lives in TopMemoryContext.
+	MemoryContext pass = AllocSetContextCreate(TopMemoryContext, "retention launcher pass", ALLOCSET_DEFAULT_SIZES);
 	while (!ShutdownRequestPending) {
+		MemoryContextReset(pass);
+		MemoryContextSwitchTo(pass);
 		bool reloaded = ConfigReloadPending;
 		if (ConfigReloadPending) {
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 		retention::worker::supervise_databases(reloaded);
+		MemoryContextSwitchTo(TopMemoryContext);
 		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, retention::worker::launcher_nap_ms,
 		                PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);

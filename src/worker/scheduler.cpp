@@ -12,6 +12,7 @@
 #include "worker/scheduler.hpp"
 #include "worker/session.hpp"
 #include "worker/warm_worker.hpp"
+#include "border/shared_memory.hpp"
 #include "border/spi.hpp"
 #include "border/transaction.hpp"
 
@@ -27,6 +28,83 @@ namespace {
 // within this time.
 constexpr long scheduler_tick_ms = 1000;
 constexpr int64 history_prune_every_usecs = 3600 * int64(USECS_PER_SEC);
+
+// One scheduler per database, whoever starts it: a table in shared memory
+// of the databases that have one. (A launcher restarted after an error has
+// forgotten the schedulers it started; the ones it starts again leave.)
+struct SchedulerSlot {
+	Oid database;
+	int pid;
+};
+struct SchedulerTable {
+	slock_t mutex;
+	int size;
+	SchedulerSlot slots[FLEXIBLE_ARRAY_MEMBER];
+};
+SchedulerTable *schedulers = nullptr;
+int my_slot = -1;
+
+Size scheduler_table_size() {
+	return add_size(offsetof(SchedulerTable, slots), mul_size(max_worker_processes, sizeof(SchedulerSlot)));
+}
+
+void initialize_scheduler_table(void *memory) {
+	auto *fresh = static_cast<SchedulerTable *>(memory);
+	SpinLockInit(&fresh->mutex);
+	fresh->size = max_worker_processes;
+	for (int i = 0; i < fresh->size; i++)
+		fresh->slots[i] = SchedulerSlot{InvalidOid, 0};
+}
+
+void release_slot(int, Datum) {
+	if (my_slot < 0)
+		return;
+	SpinLockAcquire(&schedulers->mutex);
+	schedulers->slots[my_slot] = SchedulerSlot{InvalidOid, 0};
+	SpinLockRelease(&schedulers->mutex);
+	my_slot = -1;
+}
+
+// False when another live scheduler serves this database. Whether a pid is
+// alive is asked outside the spinlock (it takes an LWLock); a scheduler that
+// claimed the database meanwhile is seen under the lock.
+bool claim_database() {
+	if (!schedulers)
+		return true;
+	int *dead = static_cast<int *>(palloc0(sizeof(int) * schedulers->size));
+	int dead_count = 0;
+	SpinLockAcquire(&schedulers->mutex);
+	for (int i = 0; i < schedulers->size; i++)
+		if (schedulers->slots[i].database == MyDatabaseId)
+			dead[dead_count++] = schedulers->slots[i].pid;
+	SpinLockRelease(&schedulers->mutex);
+	for (int i = 0; i < dead_count; i++)
+		if (dead[i] != 0 && BackendPidGetProc(dead[i]))
+			return false;
+
+	bool taken = false;
+	int chosen = -1;
+	SpinLockAcquire(&schedulers->mutex);
+	for (int i = 0; i < schedulers->size && !taken; i++) {
+		const SchedulerSlot &slot = schedulers->slots[i];
+		bool known_dead = false;
+		for (int d = 0; d < dead_count; d++)
+			known_dead = known_dead || dead[d] == slot.pid;
+		if (slot.database == MyDatabaseId && !known_dead)
+			taken = true; // claimed since the look above
+		else if (chosen < 0 && (slot.pid == 0 || slot.database == MyDatabaseId))
+			chosen = i;
+	}
+	if (!taken && chosen >= 0) {
+		schedulers->slots[chosen] = SchedulerSlot{MyDatabaseId, MyProcPid};
+		my_slot = chosen;
+	}
+	SpinLockRelease(&schedulers->mutex);
+	pfree(dead);
+	if (my_slot >= 0)
+		before_shmem_exit(release_slot, 0);
+	return !taken;
+}
 
 struct DuePolicies {
 	MemoryContext context;  // where names live: outlives the transaction
@@ -166,6 +244,11 @@ void run_scheduled(const char *policy, MemoryContext keep) {
 
 } // namespace
 
+void request_scheduler_memory() {
+	border::request_shared_struct({"retention schedulers", scheduler_table_size, initialize_scheduler_table,
+	                               reinterpret_cast<void **>(&schedulers)});
+}
+
 BackgroundWorkerHandle *start_scheduler(Oid database) {
 	// The launcher restarts it.
 	BackgroundWorker worker = dynamic_worker("retention_scheduler_main", "retention scheduler", "retention scheduler",
@@ -194,6 +277,11 @@ void retention_scheduler_main(Datum argument) {
 	Startup startup{keep, false, nullptr};
 	if (!in_transaction(check_extension, &startup, keep) || !startup.installed)
 		proc_exit(0); // nothing to schedule here; the launcher looks again later
+	if (!claim_database()) {
+		ereport(LOG, (errmsg("retention scheduler: another scheduler serves database \"%s\" already",
+		                     startup.database_name)));
+		proc_exit(0);
+	}
 	(void)in_transaction(settle_dead_runs, nullptr, keep);
 	ereport(LOG, (errmsg("retention scheduler started for database \"%s\"", startup.database_name)));
 

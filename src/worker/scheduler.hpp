@@ -7,6 +7,9 @@
 
 namespace retention::worker {
 
+// From _PG_init, when preloaded: the table of databases that have a scheduler.
+void request_scheduler_memory();
+
 // Starts a scheduler for database; nullptr when no worker slot is free.
 // The launcher's latch is set when it stops.
 BackgroundWorkerHandle *start_scheduler(Oid database);
