@@ -307,7 +307,10 @@ void check_name_free(Relation policies, const char *name, HeapTuple own_old_row)
 		return;
 	ScanKeyData key;
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(name));
-	SysScanDesc scan = systable_beginscan(policies, primary_key, true, GetActiveSnapshot(), 1, &key);
+	// The latest committed rows: an UPDATE that waited for another one
+	// validates the row version that other one wrote, which a snapshot
+	// taken before would show as a second row of the same name.
+	SysScanDesc scan = systable_beginscan(policies, primary_key, true, GetLatestSnapshot(), 1, &key);
 	bool taken = false;
 	HeapTuple found;
 	while (!taken && HeapTupleIsValid(found = systable_getnext(scan)))
