@@ -3,7 +3,7 @@
 -- NOT NULL, default), their keys, the status view, the validation trigger,
 -- pg_dump configuration and row-level security.
 BEGIN;
-SELECT plan(139);
+SELECT plan(143);
 
 -- The schema and its objects --------------------------------------------------
 SELECT has_schema('retention', 'schema retention exists');
@@ -124,6 +124,11 @@ SELECT col_type_is('retention', 'runs', 'batches', 'integer', 'runs.batches is i
 SELECT col_type_is('retention', 'runs', 'partitions_dropped', 'integer', 'runs.partitions_dropped is integer');
 SELECT col_type_is('retention', 'runs', 'error', 'text', 'runs.error is text');
 SELECT col_type_is('retention', 'runs', 'sqlstate', 'text', 'runs.sqlstate is text');
+SELECT col_type_is('retention', 'runs', 'repeats', 'integer', 'runs.repeats is integer (runs folded into the row)');
+SELECT col_default_is('retention', 'runs', 'repeats', '1', 'runs.repeats defaults to 1');
+SELECT col_type_is('retention', 'runs', 'first_started_at', 'timestamp with time zone',
+                   'runs.first_started_at is timestamp with time zone');
+SELECT has_function('retention', 'cancel', ARRAY['text'], 'retention.cancel(text) exists');
 
 SELECT col_not_null('retention', 'runs', 'id', 'runs.id is NOT NULL');
 SELECT col_not_null('retention', 'runs', 'policy', 'runs.policy is NOT NULL');

@@ -3,7 +3,7 @@
 -- tables it owns and roles it is a member of. Roles alice and bob (and carol,
 -- a member of alice) each own a table; everything is rolled back at the end.
 BEGIN;
-SELECT plan(47);
+SELECT plan(56);
 
 CREATE ROLE alice NOLOGIN;
 CREATE ROLE bob NOLOGIN;
@@ -38,6 +38,28 @@ SELECT ok(NOT has_table_privilege('alice', 'retention.runs', 'INSERT, UPDATE, DE
           'an ordinary role cannot write the run history');
 SELECT ok(NOT has_sequence_privilege('alice', 'retention.runs_id_seq', 'USAGE, UPDATE'),
           'an ordinary role cannot advance the run id sequence');
+
+-- Functions: the SQL API for everyone, the internal ones for nobody but the extension.
+SELECT function_privs_are('retention', 'run', ARRAY['text', 'boolean'], 'public', ARRAY['EXECUTE'],
+                          'PUBLIC may call retention.run()');
+SELECT function_privs_are('retention', 'run_all', ARRAY['boolean'], 'public', ARRAY['EXECUTE'],
+                          'PUBLIC may call retention.run_all()');
+SELECT function_privs_are('retention', 'prune', ARRAY['text', 'boolean'], 'public', ARRAY['EXECUTE'],
+                          'PUBLIC may CALL retention.prune()');
+SELECT function_privs_are('retention', 'cancel', ARRAY['text'], 'public', ARRAY['EXECUTE'],
+                          'PUBLIC may call retention.cancel() (it checks who may run the policy)');
+SELECT function_privs_are('retention', 'validate_policy', ARRAY[]::text[], 'public', ARRAY[]::text[],
+                          'PUBLIC may not use the validation trigger function');
+SELECT function_privs_are('retention', 'wake_scheduler', ARRAY[]::text[], 'public', ARRAY[]::text[],
+                          'PUBLIC may not use the wake-up trigger function');
+SELECT function_privs_are('retention', 'wake_scheduler_now', ARRAY[]::text[], 'public', ARRAY[]::text[],
+                          'PUBLIC may not wake the launcher');
+SELECT function_privs_are('retention', 'forget_dropped_tables', ARRAY[]::text[], 'public', ARRAY[]::text[],
+                          'PUBLIC may not use the event trigger function');
+SELECT is((SELECT count(*) FROM pg_proc p
+           WHERE p.pronamespace = 'retention'::regnamespace AND p.prosecdef),
+          1::bigint, 'one SECURITY DEFINER function (the event trigger''s), with its own search_path')
+;
 SELECT ok(has_table_privilege('alice', 'retention.status', 'SELECT'), 'an ordinary role may read retention.status');
 
 -- The superuser records a run of alice's future policy, to see who can read it.
