@@ -33,6 +33,7 @@ OBJS = \
 	src/catalog/policy_schedule.o \
 	src/schedule/cron.o \
 	src/schedule/next_run.o \
+	src/schedule/interval.o \
 	src/schedule/backoff.o \
 	src/worker/launcher.o \
 	src/worker/scheduler.o \
@@ -44,7 +45,7 @@ OBJS = \
 	src/api/schedule.o
 
 # Pure C++ objects: they must not see PostgreSQL headers (src/border/pg.hpp refuses).
-PURE_OBJS = src/schedule/cron.o src/schedule/next_run.o src/schedule/backoff.o \
+PURE_OBJS = src/schedule/cron.o src/schedule/next_run.o src/schedule/interval.o src/schedule/backoff.o \
 	src/prune/plan/batch_sql.o src/prune/plan/cutoff.o src/prune/plan/run_order.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)

@@ -117,4 +117,14 @@ SELECT f AS failures,
        retention.next_run_time('0 3 * * *', 'UTC', '2026-11-23 03:00+00', f, 3, 'p') - '2026-11-23 03:00+00' AS daily_after,
        retention.next_run_time('5 minutes', 'UTC', '2026-11-23 03:00+00', f, 3, 'p') - '2026-11-23 03:00+00' AS five_minutes_after
 FROM generate_series(0, 4) f;
+-- Interval schedules are read by the extension's own parser where it knows
+-- the form, by PostgreSQL's interval input where it does not: either way
+-- exactly as PostgreSQL reads the interval.
+SELECT t AS schedule,
+       retention.next_run_time(t, 'UTC', '2026-01-01 00:00+00') - '2026-01-01 00:00+00' = t::interval AS as_postgresql
+FROM unnest(ARRAY['5 minutes', '30 seconds', '1 hour 30 minutes', '30 minutes 1 hour', '1.5 hours', '2d 12h',
+                  '90 s', '1 week', '0.5 days', '1.5 weeks', '10min', '3 hrs', '1 h 1 m 1 s',
+                  '1.25 seconds', '1 second 500 ms', '2 mins 30 secs', '7 D', '.25 minutes',
+                  '1.0000005 seconds', '1.0000006 seconds', '1.33333333 weeks', '2.7182818 days',
+                  '1.0000015 minutes', '00:05:00', '1 day 02:00', 'PT5M']) t;
 RESET TIME ZONE;

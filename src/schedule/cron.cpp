@@ -279,7 +279,58 @@ std::string known_macros()
 	return list;
 }
 
+// One field's text: "*" for every value, "*/n" for every n-th from the
+// first; otherwise values and ranges ("1,3-5"). A field whose text must
+// start with a star (the day fields decide Vixie's either-day rule by it)
+// and is no step of the star starts "*/span" (the first value alone) and
+// lists the rest.
+// tracks_star: a day field, whose star (or its absence) must come back.
+std::string format_field(const std::bitset<64> &bits, const FieldRules &rules, bool tracks_star, bool star)
+{
+	const int min = rules.min, max = rules.star_max, span = max - min + 1;
+	// A step of a star: every value (1), or every n-th with at least two
+	// values; a day field's star takes any step ("*/31": the 1st alone).
+	for (int step = 1; step <= (star ? span : max - min) && (star || !tracks_star); ++step) {
+		bool progression = true;
+		for (int value = min; value <= max && progression; ++value)
+			progression = bits[static_cast<std::size_t>(value)] == ((value - min) % step == 0);
+		if (progression)
+			return step == 1 ? std::string("*") : "*/" + std::to_string(step);
+	}
+	std::string text = star ? "*/" + std::to_string(span) : "";
+	for (int value = star ? min + 1 : min; value <= max; ++value) {
+		if (!bits[static_cast<std::size_t>(value)])
+			continue;
+		int last = value;
+		while (last + 1 <= max && bits[static_cast<std::size_t>(last + 1)])
+			++last;
+		text += (text.empty() ? "" : ",") + std::to_string(value);
+		if (last > value)
+			text += "-" + std::to_string(last);
+		value = last;
+	}
+	return text;
+}
+
+template <std::size_t N>
+std::bitset<64> widened(const std::bitset<N> &bits)
+{
+	std::bitset<64> wide;
+	for (std::size_t i = 0; i < N; ++i)
+		wide[i] = bits[i];
+	return wide;
+}
+
 } // namespace
+
+std::string format_cron(const CronSpec &spec)
+{
+	return format_field(widened(spec.minutes), kMinuteRules, false, false) + " " +
+	       format_field(widened(spec.hours), kHourRules, false, false) + " " +
+	       format_field(widened(spec.days_of_month), kDomRules, true, spec.dom_star) + " " +
+	       format_field(widened(spec.months), kMonthRules, false, false) + " " +
+	       format_field(widened(spec.days_of_week), kDowRules, true, spec.dow_star);
+}
 
 bool CronSpec::matches(int month, int dom, int dow) const
 {

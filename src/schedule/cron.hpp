@@ -34,6 +34,8 @@ struct CronSpec {
 
 	// Day test: month 1-12, dom 1-31, dow 0-6 with Sunday = 0.
 	bool matches(int month, int dom, int dow) const;
+
+	bool operator==(const CronSpec &) const = default;
 };
 
 // Either spec is set, or error says which field is wrong and why.
@@ -46,5 +48,10 @@ struct CronParseResult {
 // (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly).
 // Refuses specs that can never fire, such as "0 0 30 2 *".
 CronParseResult parse_cron(std::string_view text);
+
+// The 5-field text of a spec, in a canonical form ("0,30 9-17 * * 1-5",
+// "*/15 * * * *"): parse_cron(format_cron(spec)) gives spec back exactly,
+// day-field stars included.
+std::string format_cron(const CronSpec &spec);
 
 } // namespace retention::schedule

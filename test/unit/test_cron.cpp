@@ -425,3 +425,36 @@ TEST(CronSpecMatches, OutOfRangeInputsNeverMatch)
 
 } // namespace
 } // namespace retention::schedule
+
+namespace {
+
+using retention::schedule::format_cron;
+using retention::schedule::parse_cron;
+
+// parse_cron(format_cron(spec)) == spec, for texts of every kind.
+TEST(CronFormat, ParsesBackToTheSameSpec)
+{
+	for (const char *text :
+	     {"* * * * *", "*/15 * * * *", "0 3 * * *", "0,30 9-17 * * 1-5", "5/10 */2 1,15 jan,jul mon-fri",
+	      "0 0 * * 7", "0 12 */2 * *", "0 12 */2,5 * *", "0 0 1-31 * *", "0 0 * * 0-6", "0 0 13 * 5",
+	      "@weekly", "@yearly", "59 23 31 12 sat", "*/7 */5 */3 */4 */2", "1-5,7,9-11/2 0 1 1 *"}) {
+		auto first = parse_cron(text);
+		ASSERT_TRUE(first.spec) << text << ": " << first.error;
+		const std::string formatted = format_cron(*first.spec);
+		auto again = parse_cron(formatted);
+		ASSERT_TRUE(again.spec) << text << " -> " << formatted << ": " << again.error;
+		EXPECT_TRUE(*again.spec == *first.spec) << text << " -> " << formatted;
+	}
+}
+
+TEST(CronFormat, CanonicalText)
+{
+	EXPECT_EQ(format_cron(*parse_cron("0,30 9-17 * * mon-fri").spec), "*/30 9-17 * * 1-5");
+	EXPECT_EQ(format_cron(*parse_cron("0,20 9,17 * * mon").spec), "0,20 9,17 * * 1");
+	EXPECT_EQ(format_cron(*parse_cron("*/15 * * * *").spec), "*/15 * * * *");
+	// A day field keeps whether it was a star: "1-31" is not "*" to Vixie's day rule.
+	EXPECT_EQ(format_cron(*parse_cron("0 0 1-31 * 1").spec), "0 0 1-31 * 1");
+	EXPECT_EQ(format_cron(*parse_cron("0 12 */10,5 * *").spec), "0 12 */31,5,11,21,31 * *");
+}
+
+} // namespace
