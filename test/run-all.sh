@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite of retention on a throwaway PostgreSQL 15 cluster:
 #   unit (GoogleTest/ctest), regress (pg_regress), isolation, pgtap (pg_prove),
-#   tap (PostgreSQL::Test::Cluster), harness (libpqxx).
+#   tap (PostgreSQL::Test::Cluster), harness (libpqxx), fuzz (libFuzzer, 60 s
+#   per target; FUZZ_SECONDS changes it).
 # Usage: bash test/run-all.sh [suite ...]      (as root on Debian 12, or as a
 # user who can `make install` into PostgreSQL's directories).
 # Ends with a line "N passed, N failed"; exits non-zero on any failure.
@@ -9,7 +10,7 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit regress isolation pgtap tap harness)
+[ ${#suites[@]} -eq 0 ] && suites=(unit regress isolation pgtap tap harness fuzz)
 port=${RETENTION_TEST_PORT:-55432}
 build=${RETENTION_BUILD_DIR:-$root/build}
 
@@ -127,6 +128,12 @@ for suite in "${suites[@]}"; do
 		read -r hp hf < <(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | grep -Eo '[0-9]+' | xargs)
 		if [ -n "${hp:-}" ]; then count harness "$hp" "$hf"; else count harness 0 1; fi
 		[ $status -ne 0 ] && [ "${hf:-0}" -eq 0 ] && count harness 0 1
+		;;
+	fuzz)
+		bash "$root/test/fuzz/run.sh" >"$log" 2>&1
+		status=$?
+		read -r fp ff < <(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | grep -Eo '[0-9]+' | xargs)
+		if [ -n "${fp:-}" ]; then count fuzz "$fp" "$ff"; else count fuzz 0 1; fi
 		;;
 	*)
 		echo "unknown suite: $suite" >"$log"
