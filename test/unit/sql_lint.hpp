@@ -26,6 +26,10 @@ inline std::vector<std::string> unqualified_names(std::string_view sql)
 	    "locked", "share",   "nowait", "interval"};
 	std::vector<std::string> findings;
 	std::size_t i = 0;
+	// UPDATE ... SET a = x, b = y: those "=" assign, they compare nothing.
+	bool in_set_list = false;
+	int depth = 0;
+	std::string previous_word; // the last word, or "," when a comma came after it
 	auto lower = [](std::string word) {
 		for (char &c : word)
 			c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -45,6 +49,10 @@ inline std::vector<std::string> unqualified_names(std::string_view sql)
 			while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$'))
 				++i;
 			std::string word = lower(std::string(sql.substr(start, i - start)));
+			if (word == "set")
+				in_set_list = true, depth = 0;
+			else if (word == "where" || word == "from" || word == "returning")
+				in_set_list = false;
 			bool qualified = start > 0 && sql[start - 1] == '.';
 			std::size_t next = i;
 			while (next < sql.size() && std::isspace(static_cast<unsigned char>(sql[next])))
@@ -61,8 +69,29 @@ inline std::vector<std::string> unqualified_names(std::string_view sql)
 			static const std::set<std::string> implicit_operators = {"between", "like", "ilike", "similar", "nullif"};
 			if (implicit_operators.count(word) || (word == "in" && next < sql.size() && sql[next] == '('))
 				findings.push_back("implicit operator of " + word);
-			else if (next < sql.size() && sql[next] == '(' && !qualified && !keywords.count(word))
+			else if (next < sql.size() && sql[next] == '(' && !qualified && !keywords.count(word) &&
+			         previous_word != "ordinality" && previous_word != "as") // not an alias's column list
 				findings.push_back("function " + word);
+			// An assignment of the SET list: its "=" is skipped.
+			if (in_set_list && depth == 0 && (previous_word == "set" || previous_word == ",") && next < sql.size() &&
+			    sql[next] == '=' && (next + 1 >= sql.size() || sql[next + 1] != '>'))
+				i = next + 1;
+			previous_word = word;
+			continue;
+		}
+		if (c == '(' || c == ')') {
+			depth += c == '(' ? 1 : -1;
+			++i;
+			continue;
+		}
+		if (c == ',') {
+			if (depth == 0)
+				previous_word = ",";
+			++i;
+			continue;
+		}
+		if (c == '=' && i + 1 < sql.size() && sql[i + 1] == '>') { // a named argument
+			i += 2;
 			continue;
 		}
 		if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') { // a cast
