@@ -395,8 +395,6 @@ RETENTION_FUNCTION(retention_validate_policy) {
 	}
 	if (replaced > 0)
 		tuple = heap_modify_tuple_by_cols(tuple, desc, replaced, replaced_columns, replaced_values, replaced_nulls);
-	check_name_free(trigger->tg_relation, text_of(field(tuple, desc, columns.name)),
-	                updating ? trigger->tg_trigtuple : nullptr);
 	if (time_column.null || owner.null)
 		return PointerGetDatum(tuple); // the NOT NULL constraints report these
 
@@ -446,5 +444,8 @@ RETENTION_FUNCTION(retention_validate_policy) {
 
 	if (OidIsValid(archive_relid))
 		check_archive(relid, archive_relid);
+	// Last: what is wrong with the row itself is said first.
+	check_name_free(trigger->tg_relation, text_of(field(tuple, desc, columns.name)),
+	                updating ? trigger->tg_trigtuple : nullptr);
 	return PointerGetDatum(tuple);
 }

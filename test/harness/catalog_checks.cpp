@@ -260,7 +260,7 @@ RETENTION_CHECK(fresh_database_has_empty_catalog) {
 	expect_eq(query_value<long>(conn, "SELECT count(*) FROM retention.policies"), 0L, "policies in a fresh database");
 	expect_eq(query_value<long>(conn, "SELECT count(*) FROM retention.runs"), 0L, "runs in a fresh database");
 	expect_eq(query_value<std::string>(conn, "SELECT extversion FROM pg_extension WHERE extname = 'retention'"),
-	          std::string("0.2.0"), "installed extension version");
+	          std::string("0.3.0"), "installed extension version");
 	expect(query_value<std::string>(conn, "SELECT current_database()").rfind("retention_check_", 0) == 0,
 	       "the check does not run in a harness-made database");
 }

@@ -249,7 +249,7 @@ $node->command_ok(
 is( $node->safe_psql(
 		'dump_target',
 		"SELECT extversion FROM pg_extension WHERE extname = 'retention'"),
-	'0.2.0',
+	'0.3.0',
 	'pg_restore created the extension');
 is($node->safe_psql('dump_target', $policies_query),
 	$policies_before, 'the policy rows came back unchanged');
