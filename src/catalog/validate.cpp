@@ -8,6 +8,7 @@
 #include "catalog/filter.hpp"
 #include "catalog/policy_schedule.hpp"
 #include "border/guard.hpp"
+#include "border/settings.hpp"
 #include "prune/policy_target.hpp"
 #include "prune/run_request.hpp"
 
@@ -289,11 +290,9 @@ void check_archive(Oid relid, Oid archive_relid) {
 // filter that runs.
 void check_filter(Oid relid, const char *filter_text) {
 	Relation rel = table_open(relid, AccessShareLock);
-	int guc_level = NewGUCNestLevel();
-	(void)set_config_option("search_path", retention::prune::policy_search_path(relid), PGC_USERSET, PGC_S_SESSION,
-	                        GUC_ACTION_SAVE, true, 0, false);
+	int level = retention::border::push_search_path(retention::prune::policy_search_path(relid));
 	(void)analyze_filter(rel, filter_text);
-	AtEOXact_GUC(true, guc_level);
+	retention::border::pop_settings(level);
 	table_close(rel, NoLock);
 }
 

@@ -226,3 +226,25 @@ RETENTION_CHECK(partition_detached_mid_run_is_left_alone) {
 	expect_eq(query_text(conn, "SELECT id FROM public.m_old ORDER BY id"), std::string("4\n5\n6\n7\n"),
 	          "rows of the detached table");
 }
+
+// A lock held on the table while the run plans (a migration's ALTER TABLE,
+// say) is waited out like one held during a batch: planning is retried, and
+// the run prunes everything once the lock is gone. (It failed at once.)
+RETENTION_CHECK(run_waits_out_a_lock_held_while_it_plans) {
+	create_slow_policy(conn);
+	{
+		pqxx::nontransaction tx{conn};
+		tx.exec0("UPDATE retention.policies SET batch_delay = '0' WHERE name = 'slow'");
+	}
+	pqxx::connection migration = harness::connect_to(conn);
+	pqxx::work lock{migration};
+	lock.exec0("LOCK TABLE public.slow_events IN ACCESS EXCLUSIVE MODE");
+	BackgroundRun run{harness::connection_string_for(conn.dbname()), "slow"};
+	std::this_thread::sleep_for(1500ms); // beyond the 1 s lock_timeout of planning
+	lock.commit();
+	CallerOutcome outcome = run.finish(30s);
+	expect(outcome.returned, "run() did not return its row: " + describe(outcome));
+	expect_eq(outcome.status, std::string("succeeded"), "status of the run that waited for the lock");
+	expect_eq(outcome.rows_pruned, long(expired_rows), "rows_pruned of the run that waited for the lock");
+	expect_eq(young_left(conn), long(young_rows), "young rows after the run");
+}

@@ -86,6 +86,14 @@ is($node->safe_psql('alicedb', $safe . 'SELECT count(*), min(id), max(id) FROM a
 is( $node->safe_psql('alicedb',
 		$safe . "SELECT string_agg(DISTINCT owner::text, ',') FROM retention.runs WHERE policy = 'local_events'"),
 	'alice', 'the runs ran as the policy\'s owner');
+# Idle between runs, the warm run worker and the scheduler show no statement
+# of theirs (the last batch's text stayed in pg_stat_activity.query).
+ok( poll_until(
+		$node, 'postgres',
+		"SELECT string_agg(backend_type || ':' || state || ':' || query, ',' ORDER BY backend_type) FROM pg_stat_activity "
+		  . "WHERE datname = 'alicedb' AND backend_type LIKE 'retention%' AND state = 'idle'",
+		'retention run:idle:,retention scheduler:idle:', 10),
+	'the idle warm run worker and scheduler show no query text');
 
 ########################################################################
 # 2. Commands PostgreSQL refuses stop no worker: bob's DROP DATABASE,
