@@ -27,6 +27,13 @@ CREATE TEMP TABLE policies (name text, relation regclass, time_column name, owne
 CREATE TRIGGER validate BEFORE INSERT ON policies FOR EACH ROW EXECUTE FUNCTION retention.validate_policy();
 INSERT INTO policies VALUES ('x', 'pg_class', 'relname', 'postgres');
 SELECT 'the server is still up' AS alive;
+-- The one computing function every role may call never wraps around: an
+-- anchor at the ends of time gives no next run.
+SELECT s.schedule, s.anchor, s.failures, retention.next_run_time(s.schedule, 'UTC', s.anchor, s.failures, 3) AS next
+FROM (VALUES ('0 3 * * *', 'infinity'::timestamptz, 0), ('5 minutes', 'infinity', 0), ('5 minutes', '-infinity', 0),
+             ('5 minutes', '294276-12-31 23:59:59+00', 0), ('0 3 * * *', '294276-12-31 23:59:59+00', 0),
+             ('0 3 * * *', '294276-12-31 23:59:59+00', 1), ('15250284 weeks', '2026-01-01 00:00+00', 0))
+     AS s(schedule, anchor, failures);
 DROP TABLE pg_temp.lookalike, pg_temp.lookalike_too, pg_temp.policies;
 
 -- 2. No run starts from code a run executes: a trigger that calls

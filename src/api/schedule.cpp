@@ -24,6 +24,12 @@ std::int64_t unix_seconds(TimestampTz instant) {
 
 TimestampTz from_unix_seconds(std::int64_t seconds) { return time_t_to_timestamptz(pg_time_t(seconds)); }
 
+// anchor + usecs, or false when that is not a valid timestamptz (the view
+// then shows no next run rather than a wrapped-around time).
+bool later_by(TimestampTz anchor, std::int64_t usecs, TimestampTz *result) {
+	return !pg_add_s64_overflow(anchor, usecs, result) && IS_VALID_TIMESTAMP(*result);
+}
+
 // A stable jitter in [0, 1) per policy and attempt, so the view and the
 // scheduler agree on the retry time.
 double jitter_for(const char *salt, int failures) {
@@ -45,7 +51,7 @@ using namespace retention;
 //  - otherwise the schedule's next time after anchor; for an interval
 //    schedule, anchor + interval (in the past when a run was missed: due now)
 RETENTION_FUNCTION(retention_next_run_time) {
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(2)))
 		PG_RETURN_NULL();
 	const char *schedule_text = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	const char *zone_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -73,12 +79,18 @@ RETENTION_FUNCTION(retention_next_run_time) {
 		period_s = std::max<std::int64_t>(1, parsed.interval_usecs / USECS_PER_SEC);
 	}
 
+	TimestampTz next;
 	if (failures >= 1 && failures <= max_retries) {
 		std::int64_t delay = schedule::retry_delay_seconds(failures, period_s, api::jitter_for(salt, failures));
-		PG_RETURN_TIMESTAMPTZ(anchor + delay * USECS_PER_SEC);
+		if (!api::later_by(anchor, delay * USECS_PER_SEC, &next))
+			PG_RETURN_NULL();
+		PG_RETURN_TIMESTAMPTZ(next);
 	}
-	if (!parsed.is_cron)
-		PG_RETURN_TIMESTAMPTZ(anchor + parsed.interval_usecs);
+	if (!parsed.is_cron) {
+		if (!api::later_by(anchor, parsed.interval_usecs, &next))
+			PG_RETURN_NULL();
+		PG_RETURN_TIMESTAMPTZ(next);
+	}
 	if (!regular)
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(api::from_unix_seconds(*regular));
