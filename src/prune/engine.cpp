@@ -81,6 +81,7 @@ struct RunState {
 	BlockNumber range_start, range_end;
 	int64 batch_rows;
 	bool partition_went;       // drop_partition: it was dropped or detached (else left alone)
+	bool leaf_gone;            // the partition is no longer the policy's table's: the run leaves it
 	bool batch_has_max;
 	Datum batch_max;
 };
@@ -98,6 +99,18 @@ bool policy_still_covers(RunState *state) {
 	if (state->stop_reason)
 		state->batch_rows = 0;
 	return state->stop_reason == nullptr;
+}
+
+// Before a batch deletes from a partition: it must still be one of the
+// policy's table (see leaf_still_in_policy); if not, the run leaves it.
+bool leaf_still_covered(RunState *state) {
+	state->leaf_gone = !leaf_still_in_policy(state->target, state->leaf);
+	if (state->leaf_gone) {
+		state->batch_rows = 0;
+		ereport(LOG, (errmsg("retention: %s: %s is no longer a partition of the policy's table: left alone",
+		                     state->target->name, state->leaf->name)));
+	}
+	return !state->leaf_gone;
 }
 
 struct StateCall {
@@ -312,6 +325,10 @@ void delete_batch_by_key(RunState *state) {
 	if (!policy_still_covers(state))
 		return;
 	RunIdentity identity = enter_run_identity(state->target->run_role, batch_lock_timeout(state));
+	if (!leaf_still_covered(state)) { // under the batch's lock_timeout
+		leave_run_identity(identity);
+		return;
+	}
 	Oid types[3] = {state->cutoff_type, state->target->key_type, INT4OID};
 	Datum values[3] = {state->cutoff_value, state->lower_key, Int32GetDatum(state->row_limit)};
 	bool by_ctid = !state->direct;
@@ -356,6 +373,10 @@ void delete_batch_by_blocks(RunState *state) {
 	if (!policy_still_covers(state))
 		return;
 	RunIdentity identity = enter_run_identity(state->target->run_role, batch_lock_timeout(state));
+	if (!leaf_still_covered(state)) { // under the batch's lock_timeout
+		leave_run_identity(identity);
+		return;
+	}
 	ItemPointerData first, end;
 	ItemPointerSet(&first, state->range_start, 0);
 	ItemPointerSet(&end, state->range_end, 0);
@@ -529,7 +550,7 @@ bool prune_by_key(RunState *state) {
 		state->range_contended = false; // contention is about the rows of one batch
 		if (!run_batch(state, delete_batch_by_key))
 			return false;
-		if (state->last_slice)
+		if (state->last_slice || state->leaf_gone)
 			return true;
 		state->row_limit = next_row_limit(state);
 		if (state->batch_rows > 0)
@@ -563,6 +584,8 @@ bool prune_by_blocks(RunState *state) {
 		state->whole_range = true;
 		if (!run_batch(state, delete_batch_by_blocks))
 			return false;
+		if (state->leaf_gone)
+			return true;
 		found_in_range += state->batch_rows;
 		// Only the one-pass statement finishes a range whatever it held; a
 		// batch with a row limit (after a dense range or a locked row) that

@@ -439,6 +439,14 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 	table_close(rel, AccessShareLock);
 }
 
+bool leaf_still_in_policy(const PolicyTarget *target, const LeafTarget *leaf) {
+	if (leaf->relid == target->relid)
+		return true;
+	LockRelationOid(leaf->relid, RowExclusiveLock);
+	return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(leaf->relid)) && get_rel_relispartition(leaf->relid) &&
+	       list_member_oid(get_partition_ancestors(leaf->relid), target->relid);
+}
+
 const char *lock_whole_partition(const PolicyTarget *target, const LeafTarget *leaf) {
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(leaf->relid)) || !get_rel_relispartition(leaf->relid))
 		return nullptr;

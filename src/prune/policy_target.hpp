@@ -90,6 +90,13 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 // (one detached by its owner meanwhile is not the policy's any more).
 const char *lock_whole_partition(const PolicyTarget *target, const LeafTarget *leaf);
 
+// Before a batch deletes from a partition: takes the lock the batch's DELETE
+// takes (ROW EXCLUSIVE, which DETACH PARTITION and DROP TABLE wait for) and
+// checks that the partition is still one of the policy's table. False: the
+// owner detached it (or dropped it) meanwhile, and the run leaves it alone.
+// True for the policy's table itself.
+bool leaf_still_in_policy(const PolicyTarget *target, const LeafTarget *leaf);
+
 // The cutoff parameter ($1) for a cutoff instant, of the time column's own
 // type: a timestamp or date column gets the cutoff in the session's time
 // zone (the server's, in a run worker), computed once when the run is

@@ -248,3 +248,60 @@ RETENTION_CHECK(run_waits_out_a_lock_held_while_it_plans) {
 	expect_eq(outcome.rows_pruned, long(expired_rows), "rows_pruned of the run that waited for the lock");
 	expect_eq(young_left(conn), long(young_rows), "young rows after the run");
 }
+
+// The same for a partition pruned row by row (it straddles the cutoff): its
+// owner detaches it while a batch of it waits (DETACH waits for that batch);
+// from then on the run deletes nothing more from it.
+RETENTION_CHECK(partition_detached_while_pruned_row_by_row) {
+	ensure_role(conn, "harness_trust_alice");
+	{
+		pqxx::nontransaction tx{conn};
+		tx.exec0("CREATE TABLE public.gate (open boolean NOT NULL)");
+		tx.exec0("INSERT INTO public.gate VALUES (false)");
+		tx.exec0("GRANT SELECT ON public.gate TO harness_trust_alice");
+		tx.exec0("CREATE TABLE public.readings (id int, at timestamptz NOT NULL) PARTITION BY RANGE (at)");
+		tx.exec0("CREATE INDEX ON public.readings (at)");
+		tx.exec0("CREATE TABLE public.r_recent PARTITION OF public.readings "
+		         "FOR VALUES FROM (now() - interval '20 days') TO (now() + interval '1 day')");
+		tx.exec0("INSERT INTO public.readings SELECT i, now() - interval '15 days' - i * interval '1 second' "
+		         "FROM generate_series(1, 30) i");
+		tx.exec0("INSERT INTO public.readings SELECT i, now() FROM generate_series(31, 33) i");
+		tx.exec0("ALTER TABLE public.readings OWNER TO harness_trust_alice");
+		tx.exec0("ALTER TABLE public.r_recent OWNER TO harness_trust_alice");
+		tx.exec0("CREATE FUNCTION public.wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN "
+		         "WHILE NOT (SELECT open FROM public.gate) LOOP PERFORM pg_sleep(0.05); END LOOP; RETURN OLD; END$$");
+		tx.exec0("CREATE TRIGGER wait_for_gate BEFORE DELETE ON public.r_recent FOR EACH ROW "
+		         "EXECUTE FUNCTION public.wait_for_gate()");
+		tx.exec0("INSERT INTO retention.policies (name, relation, time_column, retain, owner, batch_size) "
+		         "VALUES ('readings', 'public.readings', 'at', '10 days', 'harness_trust_alice', 10)");
+	}
+	BackgroundRun run{harness::connection_string_for(conn.dbname()), "readings"};
+	expect(eventually(10000ms, [&] {
+		       return query_value<long>(conn, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+		                                      "'retention run' AND wait_event = 'PgSleep' AND datname = current_database()") > 0;
+	       }),
+	       "the run did not reach the gate");
+	// DETACH waits for the batch at the gate.
+	auto detach = std::async(std::launch::async, [&] {
+		as_role(conn, "harness_trust_alice", "ALTER TABLE public.readings DETACH PARTITION public.r_recent");
+	});
+	expect(eventually(5000ms, [&] {
+		       return query_value<long>(conn, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+		                                      "'public.r_recent'::regclass") > 0;
+	       }),
+	       "DETACH PARTITION does not wait for the batch");
+	{
+		pqxx::nontransaction tx{conn};
+		tx.exec0("UPDATE public.gate SET open = true");
+	}
+	detach.get();
+	const long at_detach = query_value<long>(conn, "SELECT count(*) FROM public.r_recent");
+	as_role(conn, "harness_trust_alice", "INSERT INTO public.r_recent VALUES (34, now() - interval '15 days')");
+	CallerOutcome outcome = run.finish(20s);
+	expect(outcome.returned, "run() did not return its row: " + describe(outcome));
+	expect_eq(outcome.status, std::string("succeeded"), "status of the run");
+	expect_eq(query_value<long>(conn, "SELECT count(*) FROM public.r_recent"), at_detach + 1,
+	          "rows of the detached table: none deleted after the detach (and the one written after it kept)");
+	expect_eq(outcome.rows_pruned, 33L - at_detach, "rows_pruned: what went before the detach");
+	expect(outcome.rows_pruned < 30, "the run pruned every expired row of the detached partition");
+}
