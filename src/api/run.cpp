@@ -165,9 +165,8 @@ void check_may_run(const char *policy) {
 	int level = border::push_internal_search_path();
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(policy)};
-	retention::border::spi_run("SELECT owner::oid FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1", 1, types,
-	                           values, nullptr,
-	                SPI_OK_SELECT, true);
+	border::spi_run("SELECT owner::oid FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1", 1, types, values,
+	                nullptr, SPI_OK_SELECT, true);
 	bool isnull;
 	Datum owner = border::spi_first_value(&isnull);
 	if (isnull)
@@ -375,7 +374,7 @@ RETENTION_FUNCTION(retention_run_all) {
 	int level = retention::border::push_internal_search_path();
 	retention::border::spi_run("SELECT name FROM retention.policies "
 	                           "WHERE enabled AND pg_catalog.pg_has_role(owner, 'MEMBER') ORDER BY name",
-	                0, nullptr, nullptr, nullptr, SPI_OK_SELECT, true);
+	                           0, nullptr, nullptr, nullptr, SPI_OK_SELECT, true);
 	int count = int(SPI_processed);
 	MemoryContext outer = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 	char **names = static_cast<char **>(palloc0(sizeof(char *) * Max(count, 1)));

@@ -10,6 +10,8 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep);
 
+use RetentionTest;
+
 my $launcher_query =
   "SELECT pid FROM pg_stat_activity WHERE backend_type = 'retention launcher' ORDER BY pid";
 
@@ -308,6 +310,33 @@ is( $plain->safe_psql(
 	'without preloading there is no launcher');
 is($plain->safe_psql('postgres', "LOAD 'retention'; SHOW retention.enabled"),
 	'on', 'the settings exist once the library is loaded');
+
+# Without preloading there is no table of runs in flight: retention.cancel()
+# finds a real run by its run lock and stops its worker after the batch.
+$plain->safe_psql('postgres', q{
+CREATE TABLE slow (id int, at timestamptz);
+CREATE INDEX ON slow (at);
+INSERT INTO slow SELECT g, now() - interval '2 days' - g * interval '1 second' FROM generate_series(1, 2000) g;
+CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_sleep(0.02); RETURN OLD; END$$;
+CREATE TRIGGER slow_delete BEFORE DELETE ON slow FOR EACH ROW EXECUTE FUNCTION slow_delete();
+INSERT INTO retention.policies (relation, time_column, retain, batch_size) VALUES ('slow', 'at', '1 day', 10);
+});
+my $caller = $plain->background_psql('postgres', on_error_stop => 0);
+$caller->query_until(qr/started/, q(\echo started
+SELECT status FROM retention.run('slow');
+));
+ok( poll_until(
+		$plain, 'postgres',
+		"SELECT count(*) FROM retention.runs WHERE policy = 'slow' AND status = 'running' AND batches >= 2",
+		'1', 20),
+	'without preloading, a run is under way');
+is($plain->safe_psql('postgres', "SELECT retention.cancel('slow')"), 't',
+	'without preloading, retention.cancel() finds the run');
+$caller->quit;
+like($caller->{stdout}, qr/cancelled/, 'the run stopped, cancelled');
+cmp_ok($plain->safe_psql('postgres', 'SELECT count(*) FROM slow'), '>', 0, 'before its end');
+is($plain->safe_psql('postgres', "SELECT retention.cancel('slow')"), 'f',
+	'with nothing running, retention.cancel() says false');
 $plain->stop;
 my $plain_log = slurp_file($plain->logfile);
 unlike($plain_log, qr/retention launcher started/,
