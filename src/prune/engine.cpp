@@ -303,6 +303,20 @@ void count_batch(RunState *state) {
 
 const char *batch_lock_timeout(RunState *state) { return state->direct ? direct_lock_timeout : "1s"; }
 
+// What every batch of rows does first: check its policy, enter the run's
+// identity, and check that its partition is still the policy's table's
+// (under the batch's lock_timeout). False: nothing to delete, and the
+// identity already left.
+bool begin_batch(RunState *state, RunIdentity *identity) {
+	if (!policy_still_covers(state))
+		return false;
+	*identity = enter_run_identity(state->target->run_role, batch_lock_timeout(state));
+	if (leaf_still_covered(state))
+		return true;
+	leave_run_identity(*identity);
+	return false;
+}
+
 // A key of the time column as a parameter: epochs widened to bigint.
 Datum key_value(Datum value, Oid type) {
 	switch (type) {
@@ -322,13 +336,9 @@ Datum key_value(Datum value, Oid type) {
 // takes at most row_limit rows by ctid from lower_key instead (skipping
 // locked rows in the second case).
 void delete_batch_by_key(RunState *state) {
-	if (!policy_still_covers(state))
+	RunIdentity identity;
+	if (!begin_batch(state, &identity))
 		return;
-	RunIdentity identity = enter_run_identity(state->target->run_role, batch_lock_timeout(state));
-	if (!leaf_still_covered(state)) { // under the batch's lock_timeout
-		leave_run_identity(identity);
-		return;
-	}
 	Oid types[3] = {state->cutoff_type, state->target->key_type, INT4OID};
 	Datum values[3] = {state->cutoff_value, state->lower_key, Int32GetDatum(state->row_limit)};
 	bool by_ctid = !state->direct;
@@ -370,13 +380,9 @@ void delete_batch_by_key(RunState *state) {
 }
 
 void delete_batch_by_blocks(RunState *state) {
-	if (!policy_still_covers(state))
+	RunIdentity identity;
+	if (!begin_batch(state, &identity))
 		return;
-	RunIdentity identity = enter_run_identity(state->target->run_role, batch_lock_timeout(state));
-	if (!leaf_still_covered(state)) { // under the batch's lock_timeout
-		leave_run_identity(identity);
-		return;
-	}
 	ItemPointerData first, end;
 	ItemPointerSet(&first, state->range_start, 0);
 	ItemPointerSet(&end, state->range_end, 0);

@@ -188,37 +188,33 @@ void check_still_due(void *argument) {
 	check->due = SPI_processed > 0;
 }
 
+// Deletes what sql (with $1 = limit) selects from the history; logs how many.
+void delete_history(const char *sql, int32 limit, const char *why) {
+	Oid types[1] = {INT4OID};
+	Datum values[1] = {Int32GetDatum(limit)};
+	uint64 deleted = border::spi_run(sql, 1, types, values, nullptr, SPI_OK_DELETE);
+	if (deleted > 0)
+		ereport(LOG, (errmsg("retention scheduler: removed %llu runs %s", (unsigned long long)deleted, why)));
+}
+
 // The history stays bounded: finished runs older than
 // retention.history_retention go, and each policy keeps at most its newest
 // retention.history_runs_per_policy rows.
 void prune_history(void *) {
-	if (setting_history_minutes > 0) {
-		Oid types[1] = {INT4OID};
-		Datum values[1] = {Int32GetDatum(setting_history_minutes)};
-		uint64 deleted = border::spi_run(
-		    "DELETE FROM retention.runs WHERE status OPERATOR(pg_catalog.<>) 'running' "
-		    "AND coalesce(finished_at, started_at) OPERATOR(pg_catalog.<) "
-		    "pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(mins => $1)",
-		    1, types, values, nullptr, SPI_OK_DELETE);
-		if (deleted > 0)
-			ereport(LOG, (errmsg("retention scheduler: removed %llu runs older than retention.history_retention",
-			                     (unsigned long long)deleted)));
-	}
-	if (setting_history_runs_per_policy > 0) {
-		Oid types[1] = {INT4OID};
-		Datum values[1] = {Int32GetDatum(setting_history_runs_per_policy)};
-		uint64 deleted = border::spi_run(
-		    "DELETE FROM retention.runs r USING ("
-		    "  SELECT p.policy, (SELECT k.id FROM retention.runs k WHERE k.policy OPERATOR(pg_catalog.=) p.policy "
-		    "                    ORDER BY k.id DESC OFFSET $1 LIMIT 1) AS newest_dropped "
-		    "  FROM (SELECT DISTINCT policy FROM retention.runs) p"
-		    ") o WHERE r.policy OPERATOR(pg_catalog.=) o.policy AND r.id OPERATOR(pg_catalog.<=) o.newest_dropped "
-		    "AND r.status OPERATOR(pg_catalog.<>) 'running'",
-		    1, types, values, nullptr, SPI_OK_DELETE);
-		if (deleted > 0)
-			ereport(LOG, (errmsg("retention scheduler: removed %llu runs beyond retention.history_runs_per_policy",
-			                     (unsigned long long)deleted)));
-	}
+	if (setting_history_minutes > 0)
+		delete_history("DELETE FROM retention.runs WHERE status OPERATOR(pg_catalog.<>) 'running' "
+		               "AND coalesce(finished_at, started_at) OPERATOR(pg_catalog.<) "
+		               // Parenthesized: every OPERATOR() shares one precedence, left to right.
+		               "(pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(mins => $1))",
+		               setting_history_minutes, "older than retention.history_retention");
+	if (setting_history_runs_per_policy > 0)
+		delete_history("DELETE FROM retention.runs r USING ("
+		               "  SELECT p.policy, (SELECT k.id FROM retention.runs k WHERE k.policy OPERATOR(pg_catalog.=) p.policy "
+		               "                    ORDER BY k.id DESC OFFSET $1 LIMIT 1) AS newest_dropped "
+		               "  FROM (SELECT DISTINCT policy FROM retention.runs) p"
+		               ") o WHERE r.policy OPERATOR(pg_catalog.=) o.policy AND r.id OPERATOR(pg_catalog.<=) o.newest_dropped "
+		               "AND r.status OPERATOR(pg_catalog.<>) 'running'",
+		               setting_history_runs_per_policy, "beyond retention.history_runs_per_policy");
 }
 
 // One scheduled run; a failure to start it (no worker slot) is logged and
@@ -292,6 +288,7 @@ void retention_scheduler_main(Datum argument) {
 		if (ConfigReloadPending) {
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			next_history_prune = 0; // new history limits apply at once
 		}
 		keep_warm_worker(&warm_worker);
 		MemoryContextReset(tick);

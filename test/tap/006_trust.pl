@@ -234,10 +234,44 @@ ok( poll_until(
 		'0', 15),
 	'no worker of the extension stays in alicedb');
 
+########################################################################
+# 7. The history stays bounded: runs that pruned something each keep a row,
+# up to retention.history_runs_per_policy per policy; a reload applies a
+# new limit at once, newest rows kept.
+########################################################################
+$node->safe_psql('postgres', 'CREATE DATABASE history');
+$node->safe_psql('history', q{
+CREATE EXTENSION retention;
+CREATE TABLE t (id int, at timestamptz);
+INSERT INTO retention.policies (relation, time_column, retain, enabled) VALUES ('t', 'at', '1 day', false);
+});
+for my $i (1 .. 6)
+{
+	$node->safe_psql('history', "INSERT INTO t VALUES ($i, now() - interval '2 days'); SELECT retention.run('t')");
+}
+is($node->safe_psql('history', "SELECT count(*) FROM retention.runs WHERE policy = 't'"), '6',
+	'six runs that pruned a row each, six rows');
+my $newest = $node->safe_psql('history', "SELECT string_agg(id::text, ',' ORDER BY id) FROM (SELECT id FROM retention.runs ORDER BY id DESC LIMIT 3) r");
+$node->safe_psql('postgres', 'ALTER SYSTEM SET retention.history_runs_per_policy = 3');
+$node->reload;
+ok( poll_until(
+		$node, 'history',
+		"SELECT string_agg(id::text, ',' ORDER BY id) FROM retention.runs WHERE policy = 't'", $newest, 15),
+	'after a reload with retention.history_runs_per_policy = 3, the newest three remain');
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET retention.history_runs_per_policy');
+# A run older than retention.history_retention (90 days) goes too.
+$node->safe_psql('history',
+	"UPDATE retention.runs SET started_at = started_at - interval '100 days', finished_at = finished_at - interval '100 days' WHERE id = 4");
+$node->reload;
+ok( poll_until(
+		$node, 'history',
+		"SELECT string_agg(id::text, ',' ORDER BY id) FROM retention.runs WHERE policy = 't'", '5,6', 15),
+	'a run older than retention.history_retention is gone');
+
 $node->stop;
 
 ########################################################################
-# 7. No free worker slot for scheduled runs (two slots: the launcher and
+# 8. No free worker slot for scheduled runs (two slots: the launcher and
 # the scheduler; no warm worker, no logical replication launcher): every attempt fails, and the scheduler
 # keeps no shared memory segment of the failed attempts mapped (one per
 # attempt stayed, until "too many dynamic shared memory segments").
