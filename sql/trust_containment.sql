@@ -73,6 +73,19 @@ BEGIN
     RETURN OLD;
 END $$;
 CREATE TRIGGER meddle BEFORE DELETE ON alice.u FOR EACH ROW EXECUTE FUNCTION alice.meddle();
+-- Before each batch's rows: nothing the last batch's rows set is left.
+CREATE FUNCTION alice.pristine() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('search_path') <> 'pg_catalog, pg_temp' OR current_setting('default_transaction_read_only') <> 'off'
+       OR current_setting('statement_timeout') <> '0' OR current_setting('regress.custom', true) = 'x' THEN
+        RAISE EXCEPTION 'a setting leaked from the batch before: search_path %, default_transaction_read_only %, '
+                        'statement_timeout %, regress.custom %', current_setting('search_path'),
+                        current_setting('default_transaction_read_only'), current_setting('statement_timeout'),
+                        current_setting('regress.custom', true);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER pristine BEFORE DELETE ON alice.u FOR EACH STATEMENT EXECUTE FUNCTION alice.pristine();
 INSERT INTO retention.policies (name, relation, time_column, retain, batch_size)
 VALUES ('u', 'alice.u', 'created_at', '1 day', 7);
 SELECT status, rows_pruned, batches FROM retention.run('u');
