@@ -226,6 +226,8 @@ const char *policy_change(const PolicyTarget *target, bool has_cutoff, Timestamp
 }
 
 const char *cutoff_for(const Interval *retain, TimestampTz start, TimestampTz *cutoff) {
+	bool failed = false;
+	const char *failure = nullptr; // copied out of the exception, which must be gone before any palloc may fail
 	try {
 		// timestamptz_mi_interval holds no resources: its only error (out of
 		// range) may be caught for good.
@@ -234,8 +236,13 @@ const char *cutoff_for(const Interval *retain, TimestampTz start, TimestampTz *c
 			    DirectFunctionCall2(timestamptz_mi_interval, TimestampTzGetDatum(start), IntervalPGetDatum(retain)));
 		});
 	} catch (const border::PgError &error) {
-		return psprintf("now() - retain cannot be computed (%s)", error.what());
+		failed = true;
+		failure = border::copy_quietly(error.what());
+	} catch (...) {
+		failed = true;
 	}
+	if (failed)
+		return psprintf("now() - retain cannot be computed (%s)", failure ? failure : "unknown error");
 	if (TIMESTAMP_NOT_FINITE(*cutoff))
 		return "now() - retain is not a finite time";
 	if (*cutoff > start)
