@@ -12,6 +12,13 @@ INSERT INTO retention.policies (relation, time_column, retain) VALUES ('upgrade_
 SELECT status, rows_pruned FROM retention.run('upgrade_events');
 ALTER EXTENSION retention UPDATE;
 SELECT extversion, to_regprocedure('retention.prune(text, boolean)') AS prune FROM pg_extension WHERE extname = 'retention';
+-- 0.3.0: cancel(), the folded history's columns (old rows count one run
+-- each), internal functions closed to PUBLIC.
+SELECT to_regprocedure('retention.cancel(text)') AS cancel,
+       (SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
+        WHERE attrelid = 'retention.runs'::regclass AND attname IN ('repeats', 'first_started_at')) AS columns,
+       (SELECT bool_and(repeats = 1 AND first_started_at IS NULL) FROM retention.runs) AS old_rows_count_one,
+       has_function_privilege('public', 'retention.validate_policy()', 'EXECUTE') AS public_may_validate;
 SELECT name, retain FROM retention.policies;
 SELECT policy, status, rows_pruned FROM retention.runs;
 -- The procedure belongs to the extension, like a fresh install's.
