@@ -16,6 +16,7 @@ OBJS = \
 	src/border/spi.o \
 	src/border/transaction.o \
 	src/border/settings.o \
+	src/border/compat.o \
 	src/border/shared_memory.o \
 	src/api/run.o \
 	src/catalog/runs.o \

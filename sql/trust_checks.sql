@@ -19,7 +19,7 @@ CREATE TRIGGER wake AFTER INSERT ON lookalike FOR EACH STATEMENT EXECUTE FUNCTIO
 SELECT retention.wake_scheduler_now();
 RESET ROLE;
 SELECT p.oid::regprocedure AS function, has_function_privilege('regress_alice', p.oid, 'EXECUTE') AS alice_may_execute
-FROM pg_proc p WHERE p.pronamespace = 'retention'::regnamespace ORDER BY 1::text;
+FROM pg_proc p WHERE p.pronamespace = 'retention'::regnamespace ORDER BY p.oid::regprocedure::text COLLATE "C";
 CREATE TEMP TABLE lookalike_too (name int, relation int, time_column int, owner int);
 CREATE TRIGGER validate BEFORE INSERT ON lookalike_too FOR EACH ROW EXECUTE FUNCTION retention.validate_policy();
 INSERT INTO lookalike_too VALUES (1, 2, 3, 4);

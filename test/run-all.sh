@@ -1,20 +1,74 @@
 #!/usr/bin/env bash
-# Runs every test suite of retention on a throwaway PostgreSQL 15 cluster:
+# Runs every test suite of retention on a throwaway PostgreSQL cluster:
 #   unit (GoogleTest/ctest), regress (pg_regress), isolation, pgtap (pg_prove),
 #   tap (PostgreSQL::Test::Cluster), harness (libpqxx), fuzz (libFuzzer, 60 s
 #   per target; FUZZ_SECONDS changes it).
-# Usage: bash test/run-all.sh [suite ...]      (as root on Debian 12, or as a
-# user who can `make install` into PostgreSQL's directories).
+# Usage: bash test/run-all.sh [--pg VERSIONS] [suite ...]
+#   --pg 15          the host's PostgreSQL 15 (the default)
+#   --pg 17, --pg 18 the same suites in a Debian root with that version
+#                    (test/run-in-root.sh; made the first time, about 1 min)
+#   --pg all         15, 17 and 18, one after another (what CI runs)
+# As root on Debian 12 (or as a user who can `make install` into
+# PostgreSQL's directories, for the host's version only).
 # Ends with a line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-suites=("$@")
+versions=15
+suites=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--pg)
+		versions=${2:?--pg needs versions: 15, 17, 18, a comma list, or all}
+		shift 2
+		;;
+	*)
+		suites+=("$1")
+		shift
+		;;
+	esac
+done
+[ "$versions" = all ] && versions=15,17,18
+
+# Several versions, or another than the host's: each version's run ends
+# with its own summary, summed here.
+if [ -z "${RETENTION_ONE_VERSION:-}" ] && [ "$versions" != 15 ]; then
+	total_passed=0
+	total_failed=0
+	declare -a lines
+	for version in ${versions//,/ }; do
+		echo "==== PostgreSQL $version"
+		log=$(mktemp /tmp/retention-run-$version.XXXXXX)
+		if [ "$version" = 15 ]; then
+			RETENTION_ONE_VERSION=1 bash "$0" "${suites[@]}" 2>&1 | tee "$log"
+		else
+			# No fuzz in the roots: the fuzzed code is pure C++, the same on every version.
+			in_root=()
+			for suite in "${suites[@]}"; do [ "$suite" != fuzz ] && in_root+=("$suite"); done
+			[ ${#suites[@]} -eq 0 ] && in_root=(unit regress isolation pgtap tap harness)
+			if [ ${#in_root[@]} -eq 0 ]; then rm -f "$log"; continue; fi
+			bash "$root/test/run-in-root.sh" "$version" "${in_root[@]}" 2>&1 | tee "$log"
+		fi
+		while read -r line; do lines+=("$version $line"); done < <(sed -n '/^== summary$/,$p' "$log" | grep -E '^[a-z]+ +[0-9]+ passed')
+		read -r p f < <(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | grep -Eo '[0-9]+' | xargs)
+		if [ -z "${p:-}" ]; then p=0 f=1; lines+=("$version did not finish"); fi
+		total_passed=$((total_passed + p))
+		total_failed=$((total_failed + f))
+		rm -f "$log"
+	done
+	echo
+	echo "==== summary"
+	printf '%s\n' "${lines[@]}"
+	echo "$total_passed passed, $total_failed failed"
+	[ "$total_failed" -eq 0 ]
+	exit
+fi
+
 [ ${#suites[@]} -eq 0 ] && suites=(unit regress isolation pgtap tap harness fuzz)
 port=${RETENTION_TEST_PORT:-55432}
 build=${RETENTION_BUILD_DIR:-$root/build}
 
-bash "$root/scripts/install-deps.sh" || exit 1
+[ -n "${RETENTION_SKIP_DEPS:-}" ] || bash "$root/scripts/install-deps.sh" || exit 1
 source "$root/scripts/lib-cluster.sh"
 
 passed=0

@@ -105,7 +105,7 @@ RETENTION_FUNCTION(retention_scheduling_active) {
 		PG_RETURN_BOOL(false);
 	int backends = pgstat_fetch_stat_numbackends();
 	for (int i = 1; i <= backends; i++) {
-		LocalPgBackendStatus *entry = pgstat_fetch_stat_local_beentry(i);
+		LocalPgBackendStatus *entry = compat::backend_status(i);
 		if (!entry || entry->backendStatus.st_backendType != B_BG_WORKER)
 			continue;
 		const char *type = GetBackgroundWorkerTypeByPid(entry->backendStatus.st_procpid);

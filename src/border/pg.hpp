@@ -33,6 +33,7 @@ extern "C" {
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_tablespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
@@ -100,11 +101,5 @@ extern "C" {
 #include "utils/wait_event.h"
 }
 
-// Tree walkers (expression_tree_walker, query_tree_walker) take a
-// bool (*)() in PostgreSQL 15, which C++ reads as "no parameters".
-#if PG_VERSION_NUM < 160000
-// (through void (*)(), the type GCC lets any function pointer become).
-#define RETENTION_WALKER(function) reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(function))
-#else
-#define RETENTION_WALKER(function) (function)
-#endif
+
+#include "border/compat.hpp"

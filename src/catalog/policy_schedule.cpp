@@ -21,20 +21,6 @@ const char *read_cron(const char *text, PolicySchedule *out) {
 	return message ? message : "unparsable cron expression";
 }
 
-// interval_in raises an error for bad input (PostgreSQL 15 has no soft input
-// errors); it holds no resources, so catching that error here is safe.
-Interval *parse_interval(const char *text, const char **error) {
-	*error = nullptr;
-	try {
-		return border::pg_call([&] {
-			return DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(text),
-			                                             ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-		});
-	} catch (const border::PgError &failure) {
-		*error = failure.data()->message;
-	}
-	return nullptr;
-}
 
 // The pure parser reads the common forms; what it does not recognize goes
 // to PostgreSQL's interval input, as every schedule did before it.
@@ -54,7 +40,7 @@ const char *read_interval(const char *text, int64 *usecs) {
 	if (outcome == schedule::IntervalScheduleParse::Outcome::invalid)
 		return pure_error ? pure_error : "invalid interval schedule";
 	const char *interval_error = nullptr;
-	Interval *every = parse_interval(text, &interval_error);
+	Interval *every = compat::read_interval(text, &interval_error);
 	if (!every)
 		return psprintf("not a 5-field cron expression, a macro (@hourly, @daily, @weekly, @monthly, @yearly) "
 		                "or an interval such as '5 minutes' (%s)",

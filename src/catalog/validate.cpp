@@ -136,7 +136,7 @@ void check_table(Oid relid, const char *column, Oid own_namespace) {
 
 void check_privileges(Oid relid, Oid owner, Oid archive_relid) {
 	const char *relname = get_rel_name(relid);
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!compat::owns_relation(relid, GetUserId()))
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		                errmsg("permission denied for retention policy on table \"%s\"", relname),
 		                errdetail("Only members of the table owner's role may create, change or delete its retention policies.")));
@@ -301,7 +301,7 @@ void check_filter(Oid relid, const char *filter_text) {
 // primary-key violation naming the key. Say plainly that the name is taken,
 // and nothing else about that policy.
 void check_name_free(Relation policies, const char *name, HeapTuple own_old_row) {
-	Oid primary_key = RelationGetPrimaryKeyIndex(policies);
+	Oid primary_key = compat::primary_key_index(policies);
 	if (!OidIsValid(primary_key))
 		return;
 	ScanKeyData key;
@@ -353,7 +353,7 @@ RETENTION_FUNCTION(retention_validate_policy) {
 		Field relation = field(trigger->tg_trigtuple, desc, columns.relation);
 		Oid relid = relation.null ? InvalidOid : DatumGetObjectId(relation.value);
 		if (OidIsValid(relid) && SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) &&
-		    !pg_class_ownercheck(relid, GetUserId()))
+		    !retention::compat::owns_relation(relid, GetUserId()))
 			ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			                errmsg("permission denied for retention policy on table \"%s\"", get_rel_name(relid)),
 			                errdetail("Only members of the table owner's role may create, change or delete its "

@@ -754,7 +754,7 @@ void execute_run(RunRequest *request, MemoryContext context) {
 void report_to_requester(RunRequest *request) {
 	pg_write_barrier();
 	pg_atomic_write_u32(&request->reported, 1);
-	SetLatch(&ProcGlobal->allProcs[request->requester_procno].procLatch);
+	SetLatch(compat::proc_latch(request->requester_procno));
 }
 
 } // namespace
@@ -785,7 +785,7 @@ void init_request(RunRequest *request, const char *policy, bool dry_run, bool sc
 	memset(request, 0, sizeof(RunRequest));
 	request->database = MyDatabaseId;
 	request->requested_by = GetUserId();
-	request->requester_procno = MyProc->pgprocno;
+	request->requester_procno = compat::my_proc_number();
 	request->dry_run = dry_run;
 	request->scheduled = scheduled;
 	strlcpy(request->policy, policy, sizeof(request->policy));

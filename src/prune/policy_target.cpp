@@ -436,7 +436,7 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 		// run's role owns them (DROP and DETACH need ownership).
 		bool whole_mode = strcmp(target->partitions_mode, "drop") == 0 || strcmp(target->partitions_mode, "detach") == 0;
 		if (has_cutoff && whole_mode && leaf_oid != target->relid && !target->filter && !archive_table &&
-		    !leaf->count_kept_referenced && pg_class_ownercheck(leaf_oid, target->run_role)) {
+		    !leaf->count_kept_referenced && compat::owns_relation(leaf_oid, target->run_role)) {
 			if (partition_wholly_expired(target, leaf_oid, leaf_column, target->cutoff_value, target->cutoff_type))
 				leaf->whole_partition_expired = true;
 		}
@@ -464,7 +464,7 @@ const char *lock_whole_partition(const PolicyTarget *target, const LeafTarget *l
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(leaf->relid)) || !get_rel_relispartition(leaf->relid) ||
 	    get_partition_parent(leaf->relid, true) != parent ||
 	    !list_member_oid(get_partition_ancestors(leaf->relid), target->relid) ||
-	    !pg_class_ownercheck(leaf->relid, target->run_role))
+	    !compat::owns_relation(leaf->relid, target->run_role))
 		return nullptr;
 	AttrNumber column = get_attnum(leaf->relid, target->time_column);
 	if (column <= 0 ||

@@ -69,7 +69,7 @@ InFlight *enter_in_flight(const char *policy, Oid owner, int64 run_id, bool dry_
 			continue;
 		entry.used = true;
 		entry.pid = MyProcPid;
-		entry.procno = MyProc->pgprocno;
+		entry.procno = compat::my_proc_number();
 		entry.database = MyDatabaseId;
 		entry.owner = owner;
 		entry.run_id = run_id;
@@ -115,7 +115,7 @@ int request_cancel(const char *policy) {
 	SpinLockRelease(&table->mutex);
 	// Woken, a worker sleeping between batches (batch_delay) sees it at once.
 	for (int i = 0; i < asked; i++)
-		SetLatch(&ProcGlobal->allProcs[procnos[i]].procLatch);
+		SetLatch(compat::proc_latch(procnos[i]));
 	pfree(procnos);
 	return asked;
 }

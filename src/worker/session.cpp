@@ -1,10 +1,6 @@
 #include "worker/session.hpp"
 #include "border/settings.hpp"
 
-extern "C" {
-#include "utils/guc_tables.h"
-}
-
 namespace retention::worker {
 
 namespace {
@@ -25,8 +21,8 @@ int compare_names(const void *a, const void *b) {
 
 void capture_server_settings() {
 	MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
-	struct config_generic **variables = get_guc_variables();
-	int count = GetNumConfigOptions();
+	int count = 0;
+	struct config_generic **variables = compat::setting_variables(&count);
 	server_settings = static_cast<ServerSetting *>(palloc0(sizeof(ServerSetting) * Max(count, 1)));
 	for (int i = 0; i < count; i++) {
 		const struct config_generic *variable = variables[i];
@@ -45,8 +41,8 @@ bool set_by_database_or_role(GucSource source) {
 
 // Needs a transaction: the checks of some settings read the catalog.
 void restore_server_settings() {
-	struct config_generic **variables = get_guc_variables();
-	int count = GetNumConfigOptions();
+	int count = 0;
+	struct config_generic **variables = compat::setting_variables(&count);
 	for (int i = 0; i < count; i++) {
 		const struct config_generic *variable = variables[i];
 		if (!set_by_database_or_role(variable->source))

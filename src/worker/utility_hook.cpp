@@ -69,7 +69,7 @@ Oid database_needed_alone(Node *statement) {
 			Oid tablespace = get_tablespace_oid(defGetString(option), true);
 			Oid database = get_database_oid(alter->dbname, true);
 			if (!OidIsValid(tablespace) || !OidIsValid(database) || database_row(database).tablespace == tablespace ||
-			    pg_tablespace_aclcheck(tablespace, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+			    !compat::may_create_in_tablespace(tablespace, GetUserId()))
 				return InvalidOid;
 			name = alter->dbname;
 		}
@@ -80,7 +80,7 @@ Oid database_needed_alone(Node *statement) {
 	if (!OidIsValid(database) || database == MyDatabaseId)
 		return InvalidOid;
 	DatabaseRow row = database_row(database);
-	if (!row.exists || (row.is_template && IsA(statement, DropdbStmt)) || !pg_database_ownercheck(database, GetUserId()))
+	if (!row.exists || (row.is_template && IsA(statement, DropdbStmt)) || !compat::owns_database(database, GetUserId()))
 		return InvalidOid;
 	return database;
 }
@@ -94,7 +94,7 @@ bool drops_this_extension(Node *statement) {
 		if (strcmp(strVal(lfirst(cell)), "retention") != 0)
 			continue;
 		Oid extension = get_extension_oid("retention", true);
-		return OidIsValid(extension) && pg_extension_ownercheck(extension, GetUserId());
+		return OidIsValid(extension) && compat::owns_extension(extension, GetUserId());
 	}
 	return false;
 }
@@ -109,7 +109,7 @@ void refuse_strong_locks_on_catalog(LockStmt *lock) {
 	ListCell *cell;
 	foreach (cell, lock->relations) {
 		Oid relid = RangeVarGetRelid(static_cast<RangeVar *>(lfirst(cell)), NoLock, true);
-		if (OidIsValid(relid) && get_rel_namespace(relid) == schema && !pg_class_ownercheck(relid, GetUserId()))
+		if (OidIsValid(relid) && get_rel_namespace(relid) == schema && !compat::owns_relation(relid, GetUserId()))
 			ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			                errmsg("permission denied to lock table %s in this mode", get_rel_name(relid)),
 			                errdetail("A lock stronger than ROW EXCLUSIVE on retention's tables would hold up every "
@@ -139,7 +139,7 @@ void utility_hook(PlannedStmt *statement, const char *query, bool read_only_tree
 void stop_database_workers(unsigned int database) {
 	int backends = pgstat_fetch_stat_numbackends();
 	for (int i = 1; i <= backends; i++) {
-		LocalPgBackendStatus *entry = pgstat_fetch_stat_local_beentry(i);
+		LocalPgBackendStatus *entry = compat::backend_status(i);
 		if (!entry || entry->backendStatus.st_backendType != B_BG_WORKER ||
 		    entry->backendStatus.st_databaseid != database)
 			continue;

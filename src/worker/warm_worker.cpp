@@ -72,7 +72,7 @@ bool take_entry() {
 		WarmEntry &entry = table->entries[i];
 		if (entry.state != WarmState::free)
 			continue;
-		entry = WarmEntry{WarmState::idle, MyDatabaseId, MyProcPid, MyProc->pgprocno, entry.claims, 0};
+		entry = WarmEntry{WarmState::idle, MyDatabaseId, MyProcPid, compat::my_proc_number(), entry.claims, 0};
 		my_entry = i;
 	}
 	SpinLockRelease(&table->mutex);
@@ -218,7 +218,7 @@ bool warm_worker_serving(const WarmClaim &claim) {
 	return serving;
 }
 
-void wake_warm_worker(const WarmClaim &claim) { SetLatch(&ProcGlobal->allProcs[claim.procno].procLatch); }
+void wake_warm_worker(const WarmClaim &claim) { SetLatch(compat::proc_latch(claim.procno)); }
 
 } // namespace retention::worker
 

@@ -137,7 +137,7 @@ PruneOutcome run_policy(pqxx::connection &session, pqxx::connection &control, co
 	                   "'error', 'sqlstate', 'relation', 'owner', 'pid', 'rows_kept_referenced') "
 	                   "AND value IS NOT NULL ORDER BY key",
 	                   run_id);
-	for (const pqxx::row &column : extra) {
+	for (const auto &column : extra) {
 		const std::string name = column[0].as<std::string>();
 		if (name == "longest_batch_ms" && settings.runs_has_longest_batch) {
 			outcome.longest_txn_ms = column[1].as<double>();

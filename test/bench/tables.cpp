@@ -159,7 +159,7 @@ std::vector<std::string> leaf_relations(pqxx::connection &control) {
 	pqxx::result leaves = tx.exec("SELECT relid::regclass::text FROM pg_partition_tree('" + std::string(table_name) +
 	                              "') WHERE isleaf ORDER BY relid::regclass::text");
 	std::vector<std::string> names;
-	for (const pqxx::row &row : leaves)
+	for (const auto &row : leaves)
 		names.push_back(row[0].as<std::string>());
 	return names;
 }

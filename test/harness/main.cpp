@@ -41,7 +41,7 @@ std::string expect_sql_error(const std::function<void()> &body, const std::strin
 	} catch (const pqxx::sql_error &error) {
 		std::string message = trimmed(error.what());
 		if (error.sqlstate() != sqlstate)
-			throw failure(what + ": expected SQLSTATE " + sqlstate + ", got " + error.sqlstate() + " (" + message +
+			throw failure(what + ": expected SQLSTATE " + sqlstate + ", got " + std::string(error.sqlstate()) + " (" + message +
 			              ")");
 		for (const std::string &fragment : message_contains)
 			if (message.find(fragment) == std::string::npos)
@@ -88,7 +88,7 @@ std::vector<std::string> run_parallel(pqxx::connection &conn, int threads, const
 			try {
 				body(index, *own);
 			} catch (const pqxx::sql_error &error) {
-				record(index, "SQL error " + error.sqlstate() + ": " + error.what());
+				record(index, "SQL error " + std::string(error.sqlstate()) + ": " + error.what());
 			} catch (const std::exception &error) {
 				record(index, error.what());
 			} catch (...) {
@@ -152,9 +152,9 @@ std::string run_check(pqxx::connection &admin, const harness::Check &check, bool
 	} catch (const harness::failure &failure) {
 		reason = failure.what();
 	} catch (const pqxx::sql_error &error) {
-		reason = "unexpected SQL error " + error.sqlstate() + ": " + harness::trimmed(error.what());
+		reason = "unexpected SQL error " + std::string(error.sqlstate()) + ": " + harness::trimmed(error.what());
 		if (!error.query().empty())
-			reason += "\n    query: " + harness::trimmed(error.query());
+			reason += "\n    query: " + harness::trimmed(std::string(error.query()));
 	} catch (const std::exception &error) {
 		reason = std::string("unexpected exception: ") + error.what();
 	} catch (...) {

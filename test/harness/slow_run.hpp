@@ -160,7 +160,7 @@ class BackgroundRun {
 			outcome.worker_pid = row[4].as<int>();
 		} catch (const pqxx::sql_error &error) {
 			outcome.sql_error = true;
-			outcome.sqlstate = error.sqlstate();
+			outcome.sqlstate = std::string(error.sqlstate());
 			outcome.message = harness::trimmed(error.what());
 		} catch (const pqxx::broken_connection &error) {
 			outcome.broken = true;
