@@ -23,7 +23,7 @@ OBJS = \
 	src/prune/engine.o \
 	src/prune/identity.o \
 	src/prune/run_lock.o \
-	src/prune/runs_in_flight.o \
+	src/run/in_flight.o \
 	src/prune/policy_order.o \
 	src/prune/policy_target.o \
 	src/prune/plan/batch_sql.o \

@@ -1,6 +1,6 @@
 // Module entry: settings, and the launcher worker when preloaded.
-#include "module.hpp"
-#include "prune/runs_in_flight.hpp"
+#include "settings.hpp"
+#include "run/in_flight.hpp"
 #include "worker/launcher.hpp"
 #include "worker/scheduler.hpp"
 #include "worker/wakeup.hpp"

@@ -4,8 +4,8 @@
 // reports; the run itself (and its transactions) happens in the worker.
 #include "prune/policy_order.hpp"
 #include "prune/run_lock.hpp"
-#include "prune/run_request.hpp"
-#include "prune/runs_in_flight.hpp"
+#include "run/request.hpp"
+#include "run/in_flight.hpp"
 #include "border/guard.hpp"
 #include "border/settings.hpp"
 #include "border/spi.hpp"

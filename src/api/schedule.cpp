@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "catalog/policy_schedule.hpp"
-#include "module.hpp"
+#include "settings.hpp"
 #include "schedule/backoff.hpp"
 #include "schedule/next_run.hpp"
 #include "border/guard.hpp"

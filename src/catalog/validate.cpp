@@ -10,7 +10,7 @@
 #include "border/guard.hpp"
 #include "border/settings.hpp"
 #include "prune/policy_target.hpp"
-#include "prune/run_request.hpp"
+#include "run/request.hpp"
 
 #include "border/pg.hpp"
 

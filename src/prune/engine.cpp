@@ -1,8 +1,6 @@
-// The run worker: a dynamic background worker that carries out a run in its
-// own transactions, one per batch, so a run commits as it goes whoever asked
-// for it (a plain SELECT, pg_cron, the scheduler), and writes the run's audit
-// row. A worker started for one run exits after it; a warm worker
-// (src/worker/warm_worker.cpp) serves one run after another.
+// The prune engine: carries out a run in a worker, in its own transactions,
+// one per batch, so a run commits as it goes whoever asked for it (a plain
+// SELECT, pg_cron, the scheduler), and writes the run's audit row.
 //
 // This file holds no C++ objects with destructors: PostgreSQL errors are
 // caught with PG_TRY around each transaction.
@@ -10,29 +8,19 @@
 #include "prune/identity.hpp"
 #include "prune/policy_target.hpp"
 #include "prune/run_lock.hpp"
-#include "prune/run_request.hpp"
-#include "prune/runs_in_flight.hpp"
+#include "prune/engine.hpp"
+#include "run/in_flight.hpp"
+#include "run/request.hpp"
 #include "border/spi.hpp"
 #include "border/transaction.hpp"
 #include "catalog/runs.hpp"
-#include "module.hpp"
+#include "settings.hpp"
 
 #include "border/pg.hpp"
 
 namespace retention::prune {
 
 namespace {
-
-volatile sig_atomic_t stop_requested = false;
-
-// SIGTERM (the requester cancelled, or the server shuts down): finish the
-// batch in flight, then stop.
-void handle_sigterm(SIGNAL_ARGS) {
-	int saved_errno = errno;
-	stop_requested = true;
-	SetLatch(MyLatch);
-	errno = saved_errno;
-}
 
 // A failed batch with one of these errors is retried a few times: each is
 // about timing, and the next attempt sees a different moment.
@@ -48,7 +36,7 @@ constexpr int batch_attempts = 4;
 constexpr char direct_lock_timeout[] = "100ms";
 
 struct RunState {
-	RunRequest *request;
+	run::RunRequest *request;
 	MemoryContext context;
 	PolicyTarget *target;
 	LOCKTAG lock;
@@ -65,7 +53,7 @@ struct RunState {
 	int32 partitions_dropped;
 	const char *status;
 	ErrorData *error;
-	InFlight *in_flight;       // this run's entry in the table of runs in flight, if there is one
+	run::InFlight *in_flight;       // this run's entry in the table of runs in flight, if there is one
 	const char *stop_reason;   // why the run stopped early although nothing failed (the error column)
 
 	// The batch being run.
@@ -87,8 +75,8 @@ struct RunState {
 };
 
 bool stop_wanted(RunState *state) {
-	return stop_requested || pg_atomic_read_u32(&state->request->cancel_requested) != 0 ||
-	       OidIsValid(cancel_requested_by(state->in_flight));
+	return run::termination_requested() || pg_atomic_read_u32(&state->request->cancel_requested) != 0 ||
+	       OidIsValid(run::cancel_requested_by(state->in_flight));
 }
 
 // Before the batch's work, in its transaction: the policy as it stands now
@@ -173,7 +161,7 @@ void refuse(RunState *state, int sqlerrcode, const char *message) {
 }
 
 void start_run(RunState *state) {
-	RunRequest *request = state->request;
+	run::RunRequest *request = state->request;
 	pgstat_report_activity(STATE_RUNNING, psprintf("retention: starting run of %s", request->policy));
 	state->target = load_policy(request->policy, state->context);
 	if (!state->target) {
@@ -205,7 +193,7 @@ void start_run(RunState *state) {
 	                        target->relation_name, state->has_cutoff, state->cutoff};
 	state->run_id = catalog::insert_run(start, &state->started_at);
 	state->in_flight =
-	    enter_in_flight(target->name, target->owner, state->run_id, request->dry_run, request->scheduled);
+	    run::enter_in_flight(target->name, target->owner, state->run_id, request->dry_run, request->scheduled);
 	// A run that cannot have a cutoff fails on record (so the scheduler
 	// backs off), and prunes nothing.
 	if (cutoff_problem)
@@ -429,7 +417,7 @@ const char *run_method(RunState *state) {
 }
 
 catalog::RunEnd run_end(RunState *state) {
-	Oid cancelled_by = cancel_requested_by(state->in_flight);
+	Oid cancelled_by = run::cancel_requested_by(state->in_flight);
 	if (!state->stop_reason && strcmp(state->status, "cancelled") == 0 && OidIsValid(cancelled_by)) {
 		const char *role = GetUserNameFromId(cancelled_by, true);
 		// In the run's context: it outlives this transaction (the report, the fold).
@@ -631,7 +619,9 @@ void set_wal_compression(const char *value) {
 	(void)set_config_option("wal_compression", value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
 }
 
-void execute_run(RunRequest *request, MemoryContext context) {
+} // namespace
+
+void execute_run(run::RunRequest *request, MemoryContext context) {
 	RunState state{};
 	state.request = request;
 	state.context = context;
@@ -663,14 +653,14 @@ void execute_run(RunRequest *request, MemoryContext context) {
 	set_synchronous_commit(GetConfigOption("retention.batch_synchronous_commit", false, false));
 	if (state.run_id == 0) {
 		// Refused before a run row existed: nothing ran.
-		request->outcome = RunOutcome::NotStarted;
+		request->outcome = run::RunOutcome::NotStarted;
 		if (state.error) {
 			strlcpy(request->error, state.error->message ? state.error->message : "", sizeof(request->error));
 			strlcpy(request->sqlstate, unpack_sql_state(state.error->sqlerrcode), sizeof(request->sqlstate));
 		}
 		if (state.locked)
 			LockRelease(&state.lock, ExclusiveLock, true);
-		leave_in_flight(state.in_flight);
+		run::leave_in_flight(state.in_flight);
 		set_synchronous_commit(configured_synchronous_commit);
 		set_wal_compression(configured_wal_compression);
 		return;
@@ -714,7 +704,7 @@ void execute_run(RunRequest *request, MemoryContext context) {
 		                     (long long)state.run_id, target->name, error->message)));
 	if (state.locked)
 		LockRelease(&state.lock, ExclusiveLock, true);
-	leave_in_flight(state.in_flight);
+	run::leave_in_flight(state.in_flight);
 	// A warm worker serves the next run with the settings as configured then.
 	set_wal_compression(configured_wal_compression);
 
@@ -746,54 +736,7 @@ void execute_run(RunRequest *request, MemoryContext context) {
 		strlcpy(request->error, state.stop_reason, sizeof(request->error));
 	}
 	pg_write_barrier();
-	request->outcome = RunOutcome::Finished;
-}
-
-// The report is final: wake the requester now rather than when this worker
-// has exited.
-void report_to_requester(RunRequest *request) {
-	pg_write_barrier();
-	pg_atomic_write_u32(&request->reported, 1);
-	SetLatch(compat::proc_latch(request->requester_procno));
-}
-
-} // namespace
-
-bool run_process = false;
-
-void become_run_process() {
-	run_process = true;
-	pqsignal(SIGTERM, handle_sigterm);
-}
-
-bool is_run_process() { return run_process; }
-
-bool termination_requested() { return stop_requested; }
-
-void serve_request(RunRequest *request, void (*before_report)()) {
-	MemoryContext caller = CurrentMemoryContext;
-	MemoryContext context = AllocSetContextCreate(TopMemoryContext, "retention run", ALLOCSET_DEFAULT_SIZES);
-	execute_run(request, context);
-	MemoryContextSwitchTo(caller);
-	MemoryContextDelete(context);
-	if (before_report)
-		before_report();
-	report_to_requester(request);
-}
-
-void init_request(RunRequest *request, const char *policy, bool dry_run, bool scheduled) {
-	memset(request, 0, sizeof(RunRequest));
-	request->database = MyDatabaseId;
-	request->requested_by = GetUserId();
-	request->requester_procno = compat::my_proc_number();
-	request->dry_run = dry_run;
-	request->scheduled = scheduled;
-	strlcpy(request->policy, policy, sizeof(request->policy));
-	pg_atomic_init_u32(&request->cancel_requested, 0);
-	pg_atomic_init_u64(&request->rows_pruned, 0);
-	pg_atomic_init_u64(&request->batches, 0);
-	pg_atomic_init_u32(&request->reported, 0);
-	request->outcome = RunOutcome::NotStarted;
+	request->outcome = run::RunOutcome::Finished;
 }
 
 } // namespace retention::prune

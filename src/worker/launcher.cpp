@@ -7,7 +7,7 @@
 // No C++ object lives in this file: PostgreSQL may longjmp out of any call.
 #include <cstring>
 
-#include "module.hpp"
+#include "settings.hpp"
 #include "worker/launcher.hpp"
 #include "worker/scheduler.hpp"
 #include "worker/wakeup.hpp"

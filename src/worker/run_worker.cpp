@@ -2,7 +2,7 @@
 // prune() or the scheduler when no warm run worker is idle): it attaches
 // to its requester's segment, serves the request (src/prune/engine.cpp)
 // and exits.
-#include "prune/run_request.hpp"
+#include "run/request.hpp"
 #include "worker/session.hpp"
 
 #include "border/pg.hpp"

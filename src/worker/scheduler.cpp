@@ -5,9 +5,9 @@
 // a time, children before parents.
 //
 // No C++ object lives in this file: PostgreSQL may longjmp out of any call.
-#include "module.hpp"
+#include "settings.hpp"
 #include "prune/policy_order.hpp"
-#include "prune/run_request.hpp"
+#include "run/request.hpp"
 #include "worker/dynamic_worker.hpp"
 #include "worker/scheduler.hpp"
 #include "worker/session.hpp"

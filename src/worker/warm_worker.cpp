@@ -12,8 +12,8 @@
 // arrives stops after its batch, as any run worker's does.
 //
 // No C++ object lives in this file: PostgreSQL may longjmp out of any call.
-#include "module.hpp"
-#include "prune/run_request.hpp"
+#include "settings.hpp"
+#include "run/request.hpp"
 #include "worker/dynamic_worker.hpp"
 #include "worker/session.hpp"
 #include "worker/warm_worker.hpp"

@@ -1,11 +1,13 @@
-// What a backend that asks for a run (retention.run(), run_all(), the
-// scheduler) and the run worker that carries it out share: one dynamic
-// shared memory segment per run.
+// The run protocol: what a backend that asks for a run (retention.run(),
+// run_all(), prune()) and the worker that carries it out share (one dynamic
+// shared memory segment per run), handing a run to a worker and waiting for
+// it, and serving it. A worker's own scheduled runs use the same request,
+// in its own memory.
 #pragma once
 
 #include "border/pg.hpp"
 
-namespace retention::prune {
+namespace retention::run {
 
 // Policy names are at most this long (checked when a policy is written).
 constexpr int policy_name_max = 255;
@@ -58,16 +60,18 @@ struct RunRequest {
 	char error_hint[256];
 };
 
-// Initializes a request in freshly allocated shared memory.
+// Initializes a request (in shared memory, or the worker's own for a
+// scheduled run).
 void init_request(RunRequest *request, const char *policy, bool dry_run, bool scheduled);
 
-// The worker's side (src/prune/engine.cpp). Carries out the request and
-// reports to its requester, leaving the process ready for another request
-// (memory and settings as before). before_report, when given, runs after
-// the report is final and before the requester is woken.
+// The worker's side (src/run/serve.cpp): carries out the request
+// (prune::execute_run) and reports to its requester, leaving the process
+// ready for another request (memory and session state as before: what the
+// run's code left in the session is discarded). before_report, when given,
+// runs after the report is final and before the requester is woken.
 void serve_request(RunRequest *request, void (*before_report)());
 
-// Called first by a process that serves runs (run and warm run workers).
+// Called first by a process that serves runs (retention's workers).
 // SIGTERM: the run in flight stops after its batch; termination_requested()
 // then tells the process to exit. And no run can be started from this
 // process (by a trigger or filter function a run executes, calling
@@ -76,11 +80,12 @@ void become_run_process();
 bool termination_requested();
 bool is_run_process();
 
-// Hands the request to this database's warm run worker, or starts a run
-// worker for it, and waits for it, relaying progress as NOTICEs when notices
-// is true. A cancel or termination of the waiting backend asks the worker to
-// stop after the batch in flight. Fills *result with the worker's final
-// report.
-void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices, RunRequest *result);
+// The requester's side (src/run/dispatch.cpp): hands the request to an idle
+// worker of this database, or starts a worker for it within
+// retention.max_workers (waiting, with a NOTICE, while every slot is taken),
+// and waits for it, relaying progress as NOTICEs when notices is true. A
+// cancel or termination of the waiting backend asks the worker to stop
+// after the batch in flight. Fills *result with the worker's final report.
+void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *result);
 
-} // namespace retention::prune
+} // namespace retention::run

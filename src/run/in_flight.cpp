@@ -1,5 +1,5 @@
-#include "prune/runs_in_flight.hpp"
-#include "prune/run_request.hpp"
+#include "run/in_flight.hpp"
+#include "run/request.hpp"
 #include "border/shared_memory.hpp"
 
 namespace retention::prune {

@@ -1,0 +1,320 @@
+#include "run/workers.hpp"
+#include "run/request.hpp"
+#include "border/shared_memory.hpp"
+#include "settings.hpp"
+
+#include "border/pg.hpp"
+
+namespace retention::run {
+
+namespace {
+
+// A reserved slot whose worker never adopted it within this long: its
+// starter gave up or died; the launcher frees it.
+constexpr int64 reservation_lifetime_usecs = 60 * USECS_PER_SEC;
+
+struct Slot {
+	SlotState state;
+	Oid database;
+	int pid;               // the worker's, once adopted
+	int procno;
+	TimestampTz since;     // when it entered its state
+	dsm_handle request;    // reserved or claimed: the request to serve (0: a pass)
+	uint64 claims;         // requests handed to this slot so far
+	bool pass_requested;
+	bool leave_requested;
+};
+
+struct Table {
+	slock_t mutex;
+	int size;
+	int manual_waiters;
+	Slot slots[FLEXIBLE_ARRAY_MEMBER];
+};
+
+Table *table = nullptr;
+int my_slot = -1;
+
+Size table_size() { return add_size(offsetof(Table, slots), mul_size(max_worker_processes, sizeof(Slot))); }
+
+void initialize_table(void *memory) {
+	auto *fresh = static_cast<Table *>(memory);
+	SpinLockInit(&fresh->mutex);
+	fresh->size = max_worker_processes;
+	fresh->manual_waiters = 0;
+	for (int i = 0; i < fresh->size; i++)
+		fresh->slots[i] = Slot{SlotState::free, InvalidOid, 0, 0, 0, 0, 0, false, false};
+}
+
+// Under the mutex.
+int count_in_use() {
+	int used = 0;
+	for (int i = 0; i < table->size; i++)
+		used += table->slots[i].state != SlotState::free ? 1 : 0;
+	return used;
+}
+
+void enter(Slot &slot, SlotState state) {
+	slot.state = state;
+	slot.since = GetCurrentTimestamp();
+}
+
+void release_at_exit(int, Datum) { release_slot(); }
+
+} // namespace
+
+void request_worker_table_memory() {
+	border::request_shared_struct(
+	    {"retention workers", table_size, initialize_table, reinterpret_cast<void **>(&table)});
+}
+
+bool have_worker_table() { return table != nullptr; }
+
+int reserve_slot(Oid database, dsm_handle request) {
+	int chosen = -1;
+	SpinLockAcquire(&table->mutex);
+	if (count_in_use() < setting_max_workers)
+		for (int i = 0; i < table->size && chosen < 0; i++) {
+			Slot &slot = table->slots[i];
+			if (slot.state != SlotState::free)
+				continue;
+			uint64 claims = slot.claims;
+			slot = Slot{SlotState::reserved, database, 0, 0, 0, request, claims, false, false};
+			chosen = i;
+		}
+	if (chosen >= 0)
+		table->slots[chosen].since = GetCurrentTimestamp();
+	SpinLockRelease(&table->mutex);
+	return chosen;
+}
+
+void unreserve_slot(int slot) {
+	SpinLockAcquire(&table->mutex);
+	if (table->slots[slot].state == SlotState::reserved)
+		table->slots[slot].state = SlotState::free;
+	SpinLockRelease(&table->mutex);
+}
+
+bool claim_idle_worker(dsm_handle request, Claim *claim) {
+	if (!table)
+		return false;
+	bool claimed = false;
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size && !claimed; i++) {
+		Slot &slot = table->slots[i];
+		if (slot.state != SlotState::idle || slot.database != MyDatabaseId || slot.leave_requested)
+			continue;
+		enter(slot, SlotState::claimed);
+		slot.request = request;
+		slot.claims++;
+		*claim = Claim{i, slot.pid, slot.procno, slot.claims};
+		claimed = true;
+	}
+	SpinLockRelease(&table->mutex);
+	if (claimed)
+		wake_claimed(*claim);
+	return claimed;
+}
+
+bool claim_served(const Claim &claim) {
+	SpinLockAcquire(&table->mutex);
+	const Slot &slot = table->slots[claim.slot];
+	bool serving = slot.pid == claim.pid && slot.claims == claim.claims &&
+	               (slot.state == SlotState::claimed || slot.state == SlotState::running);
+	SpinLockRelease(&table->mutex);
+	return serving;
+}
+
+void wake_claimed(const Claim &claim) { SetLatch(compat::proc_latch(claim.procno)); }
+
+bool request_pass(Oid database) {
+	int procno = -1;
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size && procno < 0; i++) {
+		Slot &slot = table->slots[i];
+		if (slot.state != SlotState::idle || slot.database != database || slot.leave_requested)
+			continue;
+		slot.pass_requested = true;
+		procno = slot.procno;
+	}
+	SpinLockRelease(&table->mutex);
+	if (procno >= 0)
+		SetLatch(compat::proc_latch(procno));
+	return procno >= 0;
+}
+
+bool evict_idle_worker(Oid except) {
+	int chosen = -1;
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size; i++) {
+		const Slot &slot = table->slots[i];
+		if (slot.state != SlotState::idle || slot.leave_requested || (OidIsValid(except) && slot.database == except))
+			continue;
+		if (chosen < 0 || slot.since < table->slots[chosen].since)
+			chosen = i;
+	}
+	int procno = -1;
+	if (chosen >= 0) {
+		table->slots[chosen].leave_requested = true;
+		procno = table->slots[chosen].procno;
+	}
+	SpinLockRelease(&table->mutex);
+	if (procno >= 0)
+		SetLatch(compat::proc_latch(procno));
+	return procno >= 0;
+}
+
+void sweep_slots() {
+	// Pids are checked outside the spinlock (BackendPidGetProc takes an LWLock).
+	int *pids = static_cast<int *>(palloc0(sizeof(int) * table->size));
+	TimestampTz now = GetCurrentTimestamp();
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size; i++) {
+		Slot &slot = table->slots[i];
+		if (slot.state == SlotState::reserved && now - slot.since > reservation_lifetime_usecs)
+			slot.state = SlotState::free;
+		else if (slot.state != SlotState::free && slot.state != SlotState::reserved)
+			pids[i] = slot.pid;
+	}
+	SpinLockRelease(&table->mutex);
+	for (int i = 0; i < table->size; i++) {
+		if (pids[i] == 0 || BackendPidGetProc(pids[i]))
+			continue;
+		SpinLockAcquire(&table->mutex);
+		if (table->slots[i].pid == pids[i] && table->slots[i].state != SlotState::free)
+			table->slots[i].state = SlotState::free;
+		SpinLockRelease(&table->mutex);
+	}
+	pfree(pids);
+}
+
+DatabaseWorkers workers_of(Oid database) {
+	DatabaseWorkers workers{0, 0};
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size; i++) {
+		const Slot &slot = table->slots[i];
+		if (slot.database != database || slot.leave_requested)
+			continue;
+		switch (slot.state) {
+		case SlotState::reserved:
+			// A worker started for a manual run also looks for due policies after it.
+		case SlotState::passing:
+		case SlotState::idle:
+		case SlotState::claimed:
+			workers.looking++;
+			break;
+		case SlotState::running:
+			workers.running++;
+			break;
+		default:
+			break;
+		}
+	}
+	SpinLockRelease(&table->mutex);
+	return workers;
+}
+
+int slots_in_use() {
+	SpinLockAcquire(&table->mutex);
+	int used = count_in_use();
+	SpinLockRelease(&table->mutex);
+	return used;
+}
+
+void note_manual_waiter(bool waiting) {
+	SpinLockAcquire(&table->mutex);
+	table->manual_waiters += waiting ? 1 : -1;
+	SpinLockRelease(&table->mutex);
+}
+
+bool manual_waiters() {
+	SpinLockAcquire(&table->mutex);
+	bool waiting = table->manual_waiters > 0;
+	SpinLockRelease(&table->mutex);
+	return waiting;
+}
+
+bool adopt_slot(int slot_index, dsm_handle *request) {
+	bool adopted = false;
+	SpinLockAcquire(&table->mutex);
+	Slot &slot = table->slots[slot_index];
+	if (slot.state == SlotState::reserved && slot.database == MyDatabaseId) {
+		*request = slot.request;
+		slot.pid = MyProcPid;
+		slot.procno = compat::my_proc_number();
+		enter(slot, *request != 0 ? SlotState::running : SlotState::passing);
+		adopted = true;
+		my_slot = slot_index;
+	}
+	SpinLockRelease(&table->mutex);
+	if (adopted)
+		before_shmem_exit(release_at_exit, 0);
+	return adopted;
+}
+
+namespace {
+
+void set_state(SlotState state) {
+	if (my_slot < 0)
+		return;
+	SpinLockAcquire(&table->mutex);
+	enter(table->slots[my_slot], state);
+	SpinLockRelease(&table->mutex);
+}
+
+} // namespace
+
+void set_passing() { set_state(SlotState::passing); }
+void set_running() { set_state(SlotState::running); }
+
+dsm_handle wait_for_work(long timeout_ms, bool *pass, bool *leave) {
+	*pass = false;
+	*leave = false;
+	TimestampTz deadline = GetCurrentTimestamp() + int64(timeout_ms) * 1000;
+	set_state(SlotState::idle);
+	for (;;) {
+		dsm_handle request = 0;
+		SpinLockAcquire(&table->mutex);
+		Slot &slot = table->slots[my_slot];
+		bool timed_out = GetCurrentTimestamp() >= deadline;
+		if (slot.state == SlotState::claimed) {
+			request = slot.request;
+			enter(slot, SlotState::running);
+		} else if (slot.leave_requested || termination_requested() || timed_out) {
+			enter(slot, SlotState::leaving); // no claim can come any more
+			*leave = true;
+		} else if (slot.pass_requested) {
+			slot.pass_requested = false;
+			enter(slot, SlotState::passing);
+			*pass = true;
+		}
+		SpinLockRelease(&table->mutex);
+		if (request != 0 || *leave || *pass)
+			return request;
+		long remaining = long((deadline - GetCurrentTimestamp()) / 1000);
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, Max(remaining, 1L),
+		                PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		// Absorbs procsignal barriers (DROP DATABASE of any database waits
+		// for every backend to) and handles interrupts.
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending) {
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			if (!setting_warm_worker)
+				deadline = 0;
+		}
+	}
+}
+
+void release_slot() {
+	if (my_slot < 0)
+		return;
+	SpinLockAcquire(&table->mutex);
+	table->slots[my_slot].state = SlotState::free;
+	table->slots[my_slot].pid = 0;
+	SpinLockRelease(&table->mutex);
+	my_slot = -1;
+}
+
+} // namespace retention::run

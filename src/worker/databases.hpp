@@ -1,0 +1,45 @@
+// The databases the launcher serves, in shared memory (when preloaded):
+// for each, when its next policy is due, as its workers last saw it. The
+// launcher sleeps until the earliest of these; workers and committed policy
+// edits update them. See docs/architecture.md.
+#pragma once
+
+#include "border/pg.hpp"
+
+namespace retention::worker {
+
+// From _PG_init, when preloaded.
+void request_database_table_memory();
+
+// "Never": nothing is due (no policy, or no extension) until a wake-up.
+constexpr TimestampTz never_due = DT_NOEND;
+
+// A worker's view of its database: next_due (never_due when nothing is),
+// as seen in a snapshot taken at view_time. A view older than the one
+// stored does not replace it.
+void publish_next_due(TimestampTz next_due, TimestampTz view_time);
+
+// A committed policy edit or CREATE EXTENSION: the current database is due
+// now, and the launcher is woken. Nothing without preloading.
+void wake_database_at_commit();
+
+// The launcher's side.
+void register_launcher_process();
+struct DatabaseDue {
+	Oid database;
+	TimestampTz next_due;
+};
+// Brings the table in line with the databases served now (new ones are
+// due at once, gone ones forgotten). False when a database did not fit.
+bool sync_databases(const Oid *served, int count);
+// Databases due at or before now, most overdue first (palloc'd); *count.
+DatabaseDue *due_databases(TimestampTz now, int *count);
+// The earliest next_due of the databases for which has_worker is false.
+TimestampTz earliest_due(bool (*has_worker)(Oid database));
+// Woken databases that the table did not hold: the launcher reads
+// pg_database again.
+bool take_unknown_wakeup();
+// Every database due now (after a reload: new settings apply at once).
+void all_due_now();
+
+} // namespace retention::worker
