@@ -23,7 +23,6 @@ OBJS = \
 	src/prune/engine.o \
 	src/prune/identity.o \
 	src/prune/run_lock.o \
-	src/run/in_flight.o \
 	src/prune/policy_order.o \
 	src/prune/policy_target.o \
 	src/prune/plan/batch_sql.o \
@@ -36,12 +35,14 @@ OBJS = \
 	src/schedule/next_run.o \
 	src/schedule/interval.o \
 	src/schedule/backoff.o \
+	src/run/dispatch.o \
+	src/run/in_flight.o \
+	src/run/serve.o \
+	src/run/workers.o \
 	src/worker/launcher.o \
-	src/worker/scheduler.o \
+	src/worker/databases.o \
+	src/worker/database_worker.o \
 	src/worker/utility_hook.o \
-	src/worker/wakeup.o \
-	src/worker/warm_worker.o \
-	src/worker/run_worker.o \
 	src/worker/session.o \
 	src/api/schedule.o
 

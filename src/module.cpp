@@ -1,10 +1,9 @@
 // Module entry: settings, and the launcher worker when preloaded.
 #include "settings.hpp"
 #include "run/in_flight.hpp"
+#include "run/workers.hpp"
+#include "worker/databases.hpp"
 #include "worker/launcher.hpp"
-#include "worker/scheduler.hpp"
-#include "worker/wakeup.hpp"
-#include "worker/warm_worker.hpp"
 
 #include "border/pg.hpp"
 
@@ -22,6 +21,9 @@ int setting_history_runs_per_policy = 1000;
 int setting_batch_time_target_ms = 200;
 bool setting_compress_wal = true;
 bool setting_warm_worker = true;
+int setting_max_workers = 4;
+int setting_max_databases = 1000;
+int setting_worker_idle_timeout_s = 60;
 
 bool worker_serves_database(const char *database) {
 	if (!database)
@@ -106,19 +108,34 @@ void _PG_init(void) {
 	                         "When the server's wal_compression is off, run workers use lz4 (pglz without lz4) for "
 	                         "their own WAL; off leaves the server's setting.",
 	                         &retention::setting_compress_wal, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-	DefineCustomBoolVariable("retention.warm_worker", "Keeps a connected run worker waiting in each scheduled database.",
-	                         "A run then starts without a new background worker being started and connecting (about "
-	                         "20 ms); it holds one background worker slot per database. Off: every run starts its own "
-	                         "worker.",
+	DefineCustomIntVariable("retention.max_workers", "The most background worker slots retention holds at once.",
+	                        "Cluster-wide, for scheduled and manual runs alike; the launcher is not counted. A manual "
+	                        "run that finds every one taken waits for one.",
+	                        &retention::setting_max_workers, 4, 1, MAX_BACKENDS, PGC_SIGHUP, 0, nullptr, nullptr,
+	                        nullptr);
+	DefineCustomIntVariable("retention.max_databases", "How many databases the retention launcher can serve.",
+	                        "The size of its table in shared memory; databases beyond it are not scheduled (a WARNING "
+	                        "in the server log says which).",
+	                        &retention::setting_max_databases, 1000, 1, 1000000, PGC_POSTMASTER, 0, nullptr, nullptr,
+	                        nullptr);
+	DefineCustomIntVariable("retention.worker_idle_timeout",
+	                        "How long a retention worker with nothing to do stays connected in its database.",
+	                        "It serves the next due policy or manual run of its database without a worker being "
+	                        "started (about 20 ms each); it leaves sooner when another database needs its slot. 0: "
+	                        "workers leave as soon as they have nothing to do.",
+	                        &retention::setting_worker_idle_timeout_s, 60, 0, 24 * 3600, PGC_SIGHUP, GUC_UNIT_S,
+	                        nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("retention.warm_worker", "Lets idle retention workers wait for the next run.",
+	                         "Off: as retention.worker_idle_timeout = 0, every worker leaves as soon as it has "
+	                         "nothing to do.",
 	                         &retention::setting_warm_worker, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("retention");
 
 	if (process_shared_preload_libraries_in_progress) {
 		retention::worker::register_launcher();
 		retention::worker::install_database_hooks();
-		retention::worker::request_shared_memory();
-		retention::worker::request_warm_worker_memory();
-		retention::prune::request_runs_in_flight_memory();
-		retention::worker::request_scheduler_memory();
+		retention::run::request_worker_table_memory();
+		retention::run::request_runs_in_flight_memory();
+		retention::worker::request_database_table_memory();
 	}
 }

@@ -19,8 +19,17 @@ extern int setting_batch_time_target_ms;
 // when the server's wal_compression is off.
 extern bool setting_compress_wal;
 
-// retention.warm_worker: the scheduler keeps a connected run worker waiting
-// in its database.
+// retention.max_workers: the most background worker slots retention's
+// workers hold at once, cluster-wide (the launcher is not counted).
+extern int setting_max_workers;
+// retention.max_databases: how many databases the launcher can serve (the
+// size of its table in shared memory; server start).
+extern int setting_max_databases;
+// retention.worker_idle_timeout: how long (s) a worker with nothing to do
+// stays connected in its database, waiting for the next due policy or run.
+extern int setting_worker_idle_timeout_s;
+// retention.warm_worker: off makes workers leave as soon as they have
+// nothing to do (as retention.worker_idle_timeout = 0).
 extern bool setting_warm_worker;
 
 // Whether retention.databases lets the worker serve this database.

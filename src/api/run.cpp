@@ -1,7 +1,8 @@
 // The SQL-callable run functions: retention.run(), retention.run_all() and
 // the procedure retention.prune().
-// The calling backend only checks, starts a run worker, waits for it and
-// reports; the run itself (and its transactions) happens in the worker.
+// The calling backend only checks, hands the run to a worker (src/run/),
+// waits for it and reports; the run itself (and its transactions) happens
+// in the worker.
 #include "prune/policy_order.hpp"
 #include "prune/run_lock.hpp"
 #include "run/request.hpp"
@@ -9,143 +10,13 @@
 #include "border/guard.hpp"
 #include "border/settings.hpp"
 #include "border/spi.hpp"
-#include "worker/dynamic_worker.hpp"
-#include "worker/warm_worker.hpp"
 
 #include "border/pg.hpp"
 
-namespace retention::prune {
+namespace retention::api {
 
-namespace {
-
-// How often a waiting caller reports progress.
-constexpr long progress_notice_ms = 5000;
-
-// Who carries out the run: a warm worker (claim) or one started for it (handle).
-struct WaitingRun {
-	BackgroundWorkerHandle *handle;
-	bool warm;
-	worker::WarmClaim claim;
-	RunRequest *request;
-	dsm_segment *segment;
-};
-
-// The waiting backend is cancelled, terminated or fails: ask the worker to
-// stop after its batch in flight. Runs for ERROR and FATAL alike. A warm
-// worker is only woken: it stays for the next run.
-void stop_worker(int, Datum argument) {
-	auto *waiting = reinterpret_cast<WaitingRun *>(DatumGetPointer(argument));
-	pg_atomic_write_u32(&waiting->request->cancel_requested, 1);
-	if (waiting->warm)
-		worker::wake_warm_worker(waiting->claim);
-	else
-		TerminateBackgroundWorker(waiting->handle);
-	// The worker keeps its own mapping. Outside a transaction (the
-	// scheduler) no resource owner would detach ours.
-	dsm_detach(waiting->segment);
-}
-
-// Whether the worker may still report (false once it has exited).
-bool worker_running(WaitingRun *waiting) {
-	if (waiting->warm)
-		return worker::warm_worker_serving(waiting->claim);
-	pid_t pid;
-	BgwHandleStatus status = GetBackgroundWorkerPid(waiting->handle, &pid);
-	if (status == BGWH_POSTMASTER_DIED)
-		ereport(ERROR, (errcode(ERRCODE_ADMIN_SHUTDOWN), errmsg("the server stopped during a retention run")));
-	return status != BGWH_STOPPED;
-}
-
-// A requester returns as soon as its run's report is final, so the worker
-// of the run before (run_all(), the scheduler, a script's loop) may still be
-// exiting and holding its slot for a few milliseconds: a full table of
-// worker slots is only given up on after a short wait.
-bool register_run_worker(BackgroundWorker *worker, BackgroundWorkerHandle **handle) {
-	constexpr int attempts = 50;
-	for (int attempt = 1;; attempt++) {
-		if (RegisterDynamicBackgroundWorker(worker, handle))
-			return true;
-		if (attempt == attempts)
-			return false;
-		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 20L, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
-}
-
-// A run worker of its own for the request in segment.
-bool start_run_worker(dsm_segment *segment, const char *policy, BackgroundWorkerHandle **handle) {
-	char name[BGW_MAXLEN];
-	snprintf(name, sizeof(name), "retention run %s", policy);
-	BackgroundWorker worker =
-	    worker::dynamic_worker("retention_run_main", name, "retention run", UInt32GetDatum(dsm_segment_handle(segment)));
-	return register_run_worker(&worker, handle);
-}
-
-double seconds_since(TimestampTz start) { return double(GetCurrentTimestamp() - start) / USECS_PER_SEC; }
-
-} // namespace
-
-void run_and_wait(const char *policy, bool dry_run, bool scheduled, bool notices, RunRequest *result) {
-	// Each level would start a worker and wait for the next, until no slot
-	// is left in the cluster.
-	if (is_run_process())
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-		                errmsg("a retention run cannot start another run"),
-		                errdetail("retention.run(), run_all() and prune() were called by code that a run of a "
-		                          "policy executes (a trigger or a function in a filter).")));
-	dsm_segment *segment = dsm_create(sizeof(RunRequest), 0);
-	auto *request = static_cast<RunRequest *>(dsm_segment_address(segment));
-	init_request(request, policy, dry_run, scheduled);
-
-	WaitingRun waiting{nullptr, false, {}, request, segment};
-	waiting.warm = worker::claim_warm_worker(dsm_segment_handle(segment), &waiting.claim);
-
-	if (!waiting.warm && !start_run_worker(segment, policy, &waiting.handle)) {
-		// Outside a transaction (the scheduler) no resource owner would
-		// detach it: one segment per attempt would stay mapped.
-		dsm_detach(segment);
-		ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-		                errmsg("could not start a retention run: no background worker slot is free"),
-		                errhint("Each run uses one background worker while it runs; raise max_worker_processes.")));
-	}
-
-	TimestampTz started = GetCurrentTimestamp();
-	TimestampTz last_notice = started;
-	uint64 rows_noticed = 0;
-	PG_ENSURE_ERROR_CLEANUP(stop_worker, PointerGetDatum(&waiting));
-	{
-		for (;;) {
-			if (pg_atomic_read_u32(&request->reported) != 0)
-				break; // the worker's report is final; it is exiting
-			if (!worker_running(&waiting))
-				break;
-			(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-			CHECK_FOR_INTERRUPTS();
-
-			uint64 rows = pg_atomic_read_u64(&request->rows_pruned);
-			if (notices && !dry_run && rows != rows_noticed &&
-			    GetCurrentTimestamp() - last_notice >= progress_notice_ms * 1000) {
-				ereport(NOTICE, (errmsg("retention: %s: %llu rows pruned in %llu batches so far (%.1f s)", policy,
-				                        (unsigned long long)rows,
-				                        (unsigned long long)pg_atomic_read_u64(&request->batches),
-				                        seconds_since(started))));
-				rows_noticed = rows;
-				last_notice = GetCurrentTimestamp();
-			}
-		}
-	}
-	PG_END_ENSURE_ERROR_CLEANUP(stop_worker, PointerGetDatum(&waiting));
-
-	pg_read_barrier();
-	memcpy(result, request, sizeof(RunRequest));
-	dsm_detach(segment);
-	if (result->outcome == RunOutcome::NotStarted && result->error[0] == '\0')
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-		                errmsg("the retention run worker for policy \"%s\" ended without a report", policy),
-		                errhint("The server log may say why.")));
-}
+using run::RunOutcome;
+using run::RunRequest;
 
 namespace {
 
@@ -294,9 +165,10 @@ TupleDesc runs_tuple_desc(FunctionCallInfo fcinfo) {
 
 } // namespace
 
-} // namespace retention::prune
+} // namespace retention::api
 
-using namespace retention::prune;
+using namespace retention;
+using namespace retention::api;
 
 RETENTION_FUNCTION(retention_run) {
 	if (PG_ARGISNULL(0))
@@ -315,7 +187,7 @@ RETENTION_FUNCTION(retention_run) {
 
 	TupleDesc desc = runs_tuple_desc(fcinfo);
 	RunRequest result;
-	run_and_wait(policy, dry_run, false, true, &result);
+	run::run_and_wait(policy, dry_run, true, &result);
 	report_run(policy, result);
 	PG_RETURN_DATUM(HeapTupleGetDatum(run_row(desc, result)));
 }
@@ -332,7 +204,7 @@ RETENTION_FUNCTION(retention_prune) {
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("dry_run must not be NULL")));
 	// On the stack: the CALL's memory outlives the commit below, but this
 	// does not depend on it.
-	char policy[policy_name_max + 1];
+	char policy[run::policy_name_max + 1];
 	text_to_cstring_buffer(PG_GETARG_TEXT_PP(0), policy, sizeof(policy));
 	bool dry_run = PG_GETARG_BOOL(1);
 	bool nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
@@ -353,7 +225,7 @@ RETENTION_FUNCTION(retention_prune) {
 	SPI_finish();
 
 	RunRequest result;
-	run_and_wait(policy, dry_run, false, true, &result);
+	run::run_and_wait(policy, dry_run, true, &result);
 	report_run(policy, result);
 	PG_RETURN_VOID();
 }
@@ -382,14 +254,14 @@ RETENTION_FUNCTION(retention_run_all) {
 	for (int i = 0; i < count; i++)
 		names[i] = MemoryContextStrdup(rsinfo->econtext->ecxt_per_query_memory,
 		                               SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-	int *order = order_children_first(names, count);
+	int *order = prune::order_children_first(names, count);
 	retention::border::pop_settings(level);
 	SPI_finish();
 
 	for (int i = 0; i < count; i++) {
 		const char *policy = names[order[i]];
 		RunRequest result;
-		run_and_wait(policy, dry_run, false, false, &result);
+		run::run_and_wait(policy, dry_run, false, &result);
 		if (result.outcome == RunOutcome::NotStarted) {
 			ereport(WARNING, (errmsg("retention: %s: not run: %s", policy, result.error)));
 			continue;
@@ -416,17 +288,17 @@ RETENTION_FUNCTION(retention_cancel) {
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "retention: SPI_connect failed");
 	check_may_run(policy);
-	int asked = request_cancel(policy);
+	int asked = run::request_cancel(policy);
 	if (asked < 0) {
 		// Not preloaded: only run workers started for one run exist, and
 		// SIGTERM asks such a worker to stop after its batch. A real run is
 		// found by its run lock; a dry run holds none.
 		asked = 0;
 		int level = retention::border::push_internal_search_path();
-		int pid = run_lock_holder(policy);
+		int pid = prune::run_lock_holder(policy);
 		retention::border::pop_settings(level);
 		const char *type = pid > 0 ? GetBackgroundWorkerTypeByPid(pid) : nullptr;
-		if (type && strcmp(type, "retention run") == 0 && kill(pid, SIGTERM) == 0)
+		if (type && strcmp(type, run::worker_application_name) == 0 && kill(pid, SIGTERM) == 0)
 			asked = 1;
 	}
 	SPI_finish();

@@ -2,12 +2,14 @@
 // so by the scheduler, which runs what that view says is due:
 //   retention.next_run_time(schedule, time_zone, anchor, failures, max_retries, salt)
 //   retention.scheduling_active()
+//   retention.wake_scheduler() (the trigger on policies), wake_scheduler_now()
 #include <cmath>
 
 #include "catalog/policy_schedule.hpp"
 #include "settings.hpp"
 #include "schedule/backoff.hpp"
 #include "schedule/next_run.hpp"
+#include "worker/databases.hpp"
 #include "border/guard.hpp"
 #include "border/pg_zone.hpp"
 
@@ -113,4 +115,15 @@ RETENTION_FUNCTION(retention_scheduling_active) {
 			PG_RETURN_BOOL(true);
 	}
 	PG_RETURN_BOOL(false);
+}
+
+// A committed policy edit or CREATE EXTENSION: the database is due at once
+// (the launcher gives it a worker, or its idle worker passes).
+RETENTION_FUNCTION(retention_wake_scheduler) {
+	// Harmless anywhere (it only makes the database due sooner), but only
+	// the extension calls it: EXECUTE is revoked from PUBLIC.
+	worker::wake_database_at_commit();
+	if (CALLED_AS_TRIGGER(fcinfo))
+		return PointerGetDatum(nullptr);
+	PG_RETURN_VOID();
 }

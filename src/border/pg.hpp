@@ -57,6 +57,7 @@ extern "C" {
 #include "pgtime.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "postmaster/postmaster.h"
 #include "pgstat.h"
 #include "storage/bufmgr.h"
 #include "storage/dsm.h"

@@ -377,9 +377,9 @@ RETENTION_FUNCTION(retention_validate_policy) {
 	Field name = field(tuple, desc, columns.name);
 	if (!name.null && *text_of(name) == '\0')
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid name: must not be empty")));
-	if (!name.null && strlen(text_of(name)) > size_t(retention::prune::policy_name_max))
+	if (!name.null && strlen(text_of(name)) > size_t(retention::run::policy_name_max))
 		ereport(ERROR, (errcode(ERRCODE_NAME_TOO_LONG),
-		                errmsg("invalid name: at most %d bytes", retention::prune::policy_name_max)));
+		                errmsg("invalid name: at most %d bytes", retention::run::policy_name_max)));
 	int replaced_columns[2];
 	Datum replaced_values[2];
 	bool replaced_nulls[2] = {false, false};

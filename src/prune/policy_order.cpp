@@ -36,7 +36,7 @@ int index_of(char **names, int count, const char *name) {
 
 } // namespace
 
-int *order_children_first(char **names, int count) {
+int policy_edges(char **names, int count, int **edges_out) {
 	border::spi_run("SELECT DISTINCT child.name, parent.name "
 	                "FROM retention.policies child "
 	                "JOIN pg_catalog.pg_constraint c ON c.contype OPERATOR(pg_catalog.=) 'f' "
@@ -55,6 +55,13 @@ int *order_children_first(char **names, int count) {
 			edge_count++;
 		}
 	}
+	*edges_out = edges;
+	return edge_count;
+}
+
+int *order_children_first(char **names, int count) {
+	int *edges = nullptr;
+	int edge_count = policy_edges(names, count, &edges);
 	// Outlives SPI_finish: allocated in the caller's context.
 	int *order = static_cast<int *>(SPI_palloc(sizeof(int) * Max(count, 1)));
 	if (!sort_children_first(count, names, edge_count, edges, order))

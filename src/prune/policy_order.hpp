@@ -11,4 +11,9 @@ namespace retention::prune {
 // array is allocated in the context that was current at SPI_connect.
 int *order_children_first(char **names, int count);
 
+// The foreign keys between the tables of names: *edges holds pairs (child
+// index, parent index) into names, two ints per edge; returns how many.
+// Call with SPI connected; allocated in the current memory context.
+int policy_edges(char **names, int count, int **edges);
+
 } // namespace retention::prune

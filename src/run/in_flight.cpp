@@ -2,7 +2,7 @@
 #include "run/request.hpp"
 #include "border/shared_memory.hpp"
 
-namespace retention::prune {
+namespace retention::run {
 
 struct InFlight {
 	bool used;
@@ -120,4 +120,4 @@ int request_cancel(const char *policy) {
 	return asked;
 }
 
-} // namespace retention::prune
+} // namespace retention::run

@@ -6,7 +6,7 @@
 
 #include "border/pg.hpp"
 
-namespace retention::prune {
+namespace retention::run {
 
 // From _PG_init, when preloaded.
 void request_runs_in_flight_memory();
@@ -24,4 +24,4 @@ Oid cancel_requested_by(const InFlight *run);
 // when there is no table (the library is not preloaded).
 int request_cancel(const char *policy);
 
-} // namespace retention::prune
+} // namespace retention::run

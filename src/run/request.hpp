@@ -64,12 +64,17 @@ struct RunRequest {
 // scheduled run).
 void init_request(RunRequest *request, const char *policy, bool dry_run, bool scheduled);
 
+// application_name and backend type of retention's workers.
+constexpr char worker_application_name[] = "retention worker";
+
 // The worker's side (src/run/serve.cpp): carries out the request
 // (prune::execute_run) and reports to its requester, leaving the process
 // ready for another request (memory and session state as before: what the
 // run's code left in the session is discarded). before_report, when given,
-// runs after the report is final and before the requester is woken.
-void serve_request(RunRequest *request, void (*before_report)());
+// runs after the report is final and before the requester is woken. False
+// when the session could not be reset: the worker must not serve another
+// run.
+bool serve_request(RunRequest *request, void (*before_report)());
 
 // Called first by a process that serves runs (retention's workers).
 // SIGTERM: the run in flight stops after its batch; termination_requested()

@@ -2,6 +2,8 @@
 // serving one request.
 #include "prune/engine.hpp"
 #include "run/request.hpp"
+#include "border/settings.hpp"
+#include "border/transaction.hpp"
 
 #include "border/pg.hpp"
 
@@ -22,20 +24,20 @@ void handle_sigterm(SIGNAL_ARGS) {
 }
 
 // What a run's code could leave in the session for the next run, possibly
-// of another owner (a function calling set_config(..., false) at session
-// level outside the run's identity cannot, but prepared statements, advisory
-// locks, LISTEN, sequence caches can): discarded after every run, as
-// DISCARD ALL would.
-void discard_session_state() {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
+// of another owner (settings, prepared statements, advisory locks, LISTEN,
+// temporary tables, sequence caches): discarded after every run, as DISCARD
+// ALL would. The settings go back to the server's (the worker's reset
+// values, src/worker/session.cpp), search_path to the worker's own.
+void discard_session_state(void *) {
+	ResetAllOptions();
+	(void)set_config_option("search_path", border::internal_search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET,
+	                        true, 0, false);
 	DropAllPreparedStatements();
 	Async_UnlistenAll();
 	LockReleaseAll(USER_LOCKMETHOD, true);
 	ResetPlanCache();
 	ResetTempTableNamespace();
 	ResetSequenceCaches();
-	CommitTransactionCommand();
 }
 
 // The report is final: wake the requester now rather than when this worker
@@ -57,13 +59,18 @@ bool is_run_process() { return run_process; }
 
 bool termination_requested() { return stop_requested; }
 
-void serve_request(RunRequest *request, void (*before_report)()) {
+bool serve_request(RunRequest *request, void (*before_report)()) {
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext context = AllocSetContextCreate(TopMemoryContext, "retention run", ALLOCSET_DEFAULT_SIZES);
 	prune::execute_run(request, context);
 	MemoryContextSwitchTo(caller);
+	ErrorData *error = nullptr;
+	bool clean = border::run_in_transaction(discard_session_state, nullptr, context, &error);
+	if (!clean)
+		ereport(LOG, (errmsg("retention worker: could not reset its session after a run: %s", error->message)));
+	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(context);
-	discard_session_state();
+	pgstat_report_appname(worker_application_name); // application_name was reset with the rest
 	// A worker that exits reports its statistics then; one that stays
 	// reports them after every run, so that pg_stat_user_tables (and
 	// autovacuum) see the rows it deleted.
@@ -72,6 +79,7 @@ void serve_request(RunRequest *request, void (*before_report)()) {
 	if (before_report)
 		before_report();
 	report_to_requester(request);
+	return clean;
 }
 
 void init_request(RunRequest *request, const char *policy, bool dry_run, bool scheduled) {

@@ -29,8 +29,17 @@ struct Table {
 	slock_t mutex;
 	int size;
 	int manual_waiters;
+	bool database_waiting;  // the launcher has a due database and no slot for it
+	int launcher_procno;    // -1 until the launcher announces itself
 	Slot slots[FLEXIBLE_ARRAY_MEMBER];
 };
+
+// What a starter hands its worker besides the database (bgw_main_arg).
+struct StartArguments {
+	int slot;
+	dsm_handle request;
+};
+static_assert(sizeof(StartArguments) <= BGW_EXTRALEN);
 
 Table *table = nullptr;
 int my_slot = -1;
@@ -42,6 +51,8 @@ void initialize_table(void *memory) {
 	SpinLockInit(&fresh->mutex);
 	fresh->size = max_worker_processes;
 	fresh->manual_waiters = 0;
+	fresh->database_waiting = false;
+	fresh->launcher_procno = -1;
 	for (int i = 0; i < fresh->size; i++)
 		fresh->slots[i] = Slot{SlotState::free, InvalidOid, 0, 0, 0, 0, 0, false, false};
 }
@@ -95,6 +106,30 @@ void unreserve_slot(int slot) {
 	SpinLockRelease(&table->mutex);
 }
 
+bool start_worker(Oid database, int slot, dsm_handle request, BackgroundWorkerHandle **handle) {
+	BackgroundWorker worker;
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART; // whoever started it starts another
+	strlcpy(worker.bgw_library_name, "retention", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "retention_worker_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "retention worker", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "retention worker", BGW_MAXLEN);
+	worker.bgw_main_arg = ObjectIdGetDatum(database);
+	StartArguments arguments{slot, request};
+	memcpy(worker.bgw_extra, &arguments, sizeof(arguments));
+	worker.bgw_notify_pid = MyProcPid;
+	return RegisterDynamicBackgroundWorker(&worker, handle);
+}
+
+void read_start_arguments(int *slot, dsm_handle *request) {
+	StartArguments arguments;
+	memcpy(&arguments, MyBgworkerEntry->bgw_extra, sizeof(arguments));
+	*slot = arguments.slot;
+	*request = arguments.request;
+}
+
 bool claim_idle_worker(dsm_handle request, Claim *claim) {
 	if (!table)
 		return false;
@@ -126,6 +161,22 @@ bool claim_served(const Claim &claim) {
 }
 
 void wake_claimed(const Claim &claim) { SetLatch(compat::proc_latch(claim.procno)); }
+
+void register_launcher(int procno) {
+	SpinLockAcquire(&table->mutex);
+	table->launcher_procno = procno;
+	SpinLockRelease(&table->mutex);
+}
+
+void wake_launcher() {
+	if (!table)
+		return;
+	SpinLockAcquire(&table->mutex);
+	int procno = table->launcher_procno;
+	SpinLockRelease(&table->mutex);
+	if (procno >= 0)
+		SetLatch(compat::proc_latch(procno));
+}
 
 bool request_pass(Oid database) {
 	int procno = -1;
@@ -234,6 +285,21 @@ bool manual_waiters() {
 	return waiting;
 }
 
+void note_database_waiting(bool waiting) {
+	SpinLockAcquire(&table->mutex);
+	table->database_waiting = waiting;
+	SpinLockRelease(&table->mutex);
+}
+
+bool slot_wanted() {
+	if (!table)
+		return false;
+	SpinLockAcquire(&table->mutex);
+	bool wanted = table->manual_waiters > 0 || table->database_waiting;
+	SpinLockRelease(&table->mutex);
+	return wanted;
+}
+
 bool adopt_slot(int slot_index, dsm_handle *request) {
 	bool adopted = false;
 	SpinLockAcquire(&table->mutex);
@@ -267,33 +333,49 @@ void set_state(SlotState state) {
 void set_passing() { set_state(SlotState::passing); }
 void set_running() { set_state(SlotState::running); }
 
-dsm_handle wait_for_work(long timeout_ms, bool *pass, bool *leave) {
-	*pass = false;
-	*leave = false;
-	TimestampTz deadline = GetCurrentTimestamp() + int64(timeout_ms) * 1000;
+bool have_slot() { return my_slot >= 0; }
+
+bool over_budget() {
+	if (!table)
+		return false;
+	SpinLockAcquire(&table->mutex);
+	bool over = count_in_use() > setting_max_workers;
+	SpinLockRelease(&table->mutex);
+	return over;
+}
+
+Work wait_for_work(TimestampTz leave_at, TimestampTz pass_at, dsm_handle *request) {
+	*request = 0;
 	set_state(SlotState::idle);
+	bool reloaded = false;
 	for (;;) {
-		dsm_handle request = 0;
+		Work work = Work::leave;
+		bool decided = true;
+		TimestampTz now = GetCurrentTimestamp();
 		SpinLockAcquire(&table->mutex);
 		Slot &slot = table->slots[my_slot];
-		bool timed_out = GetCurrentTimestamp() >= deadline;
 		if (slot.state == SlotState::claimed) {
-			request = slot.request;
+			// Served even when the worker was about to leave: its requester waits.
+			*request = slot.request;
 			enter(slot, SlotState::running);
-		} else if (slot.leave_requested || termination_requested() || timed_out) {
+			work = Work::serve;
+		} else if (slot.leave_requested || termination_requested() || now >= leave_at ||
+		           count_in_use() > setting_max_workers) {
 			enter(slot, SlotState::leaving); // no claim can come any more
-			*leave = true;
-		} else if (slot.pass_requested) {
+			work = Work::leave;
+		} else if (slot.pass_requested || reloaded || now >= pass_at) {
+			// After a reload a pass applies the new settings at once.
 			slot.pass_requested = false;
 			enter(slot, SlotState::passing);
-			*pass = true;
+			work = Work::pass;
+		} else {
+			decided = false;
 		}
 		SpinLockRelease(&table->mutex);
-		if (request != 0 || *leave || *pass)
-			return request;
-		long remaining = long((deadline - GetCurrentTimestamp()) / 1000);
-		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, Max(remaining, 1L),
-		                PG_WAIT_EXTENSION);
+		if (decided)
+			return work;
+		long wait_ms = long(Max(Min(leave_at, pass_at) - now, int64(0)) / 1000) + 1;
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		// Absorbs procsignal barriers (DROP DATABASE of any database waits
 		// for every backend to) and handles interrupts.
@@ -301,8 +383,7 @@ dsm_handle wait_for_work(long timeout_ms, bool *pass, bool *leave) {
 		if (ConfigReloadPending) {
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			if (!setting_warm_worker)
-				deadline = 0;
+			reloaded = true;
 		}
 	}
 }
@@ -315,6 +396,8 @@ void release_slot() {
 	table->slots[my_slot].pid = 0;
 	SpinLockRelease(&table->mutex);
 	my_slot = -1;
+	// A database or a manual run may wait for this slot.
+	wake_launcher();
 }
 
 } // namespace retention::run

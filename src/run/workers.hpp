@@ -26,11 +26,18 @@ void request_worker_table_memory();
 // Whether there is a table (the library is preloaded).
 bool have_worker_table();
 
-// Starters. A slot for a new worker in database, with the request it is to
-// serve first (0: a scheduling pass); -1 when retention.max_workers slots
-// are taken. unreserve_slot gives it back when the worker cannot be started.
+// Starting a worker. A slot for a new worker in database, with the request
+// it is to serve first (0: a scheduling pass); -1 when retention.max_workers
+// slots are taken. unreserve_slot gives it back when the worker could not be
+// started or stopped before adopting it.
 int reserve_slot(Oid database, dsm_handle request);
 void unreserve_slot(int slot);
+// Registers a retention worker for database with the postmaster: for slot
+// (-1 without the table: a worker outside any budget that serves request
+// and exits). The caller (bgw_notify_pid) is told of its start and stop.
+// False when the postmaster has no free background worker slot. *handle is
+// allocated in the current memory context.
+bool start_worker(Oid database, int slot, dsm_handle request, BackgroundWorkerHandle **handle);
 
 // A claim names the idle worker serving one request.
 struct Claim {
@@ -46,7 +53,11 @@ bool claim_idle_worker(dsm_handle request, Claim *claim);
 bool claim_served(const Claim &claim);
 void wake_claimed(const Claim &claim);
 
-// The launcher: asks an idle worker of database for a pass; false if none.
+// The launcher announces itself: workers that exit and requesters that
+// wait for a slot wake it.
+void register_launcher(int procno);
+void wake_launcher();
+// Asks an idle worker of database for a pass; false if none is idle.
 bool request_pass(Oid database);
 // Asks the longest-idle worker (of another database than except, if
 // valid) to leave, freeing its slot soon; false if no worker is idle.
@@ -56,28 +67,38 @@ bool evict_idle_worker(Oid except);
 void sweep_slots();
 // What the workers of database are doing.
 struct DatabaseWorkers {
-	int looking;  // passing, idle or claimed: one of them will see what is due
+	int looking;  // reserved, passing, idle or claimed: one of them will see what is due
 	int running;
 };
 DatabaseWorkers workers_of(Oid database);
 // Slots not free, cluster-wide.
 int slots_in_use();
 
-// A backend waiting for a slot for a manual run: the launcher starts no
-// scheduled worker meanwhile.
+// Someone waits for a slot: a backend for a manual run, or the launcher for
+// a due database. A worker that ends a run then leaves rather than pass
+// again, and the launcher starts no scheduled worker while a manual run
+// waits: the budget goes round.
 void note_manual_waiter(bool waiting);
 bool manual_waiters();
+void note_database_waiting(bool waiting);
+bool slot_wanted();
 
-// The worker. Takes its slot (reserved for it); false if it was given up.
+// The worker. What its starter handed it.
+void read_start_arguments(int *slot, dsm_handle *request);
+// Takes its slot (reserved for it); false if it was given up.
 // Returns the request to serve first (0: none).
 bool adopt_slot(int slot, dsm_handle *request);
+bool have_slot();
+// More slots are taken than retention.max_workers allows (it was lowered):
+// a worker that ends a run leaves.
+bool over_budget();
 void set_passing();
 void set_running();
-// Waits idle for work: returns the claimed request, or 0 with *pass set
-// when a pass was requested, or 0 with *leave set when the worker should
-// exit (asked to, timeout_ms passed, or termination). Latch-driven.
-dsm_handle wait_for_work(long timeout_ms, bool *pass, bool *leave);
-// At exit (also registered as a before_shmem_exit callback by adopt_slot).
+// Waits idle for work until leave_at (then leaves) or pass_at (then passes).
+enum class Work { serve, pass, leave };
+Work wait_for_work(TimestampTz leave_at, TimestampTz pass_at, dsm_handle *request);
+// Gives the slot up (also registered as a before_shmem_exit callback by
+// adopt_slot). After this the worker takes no more work.
 void release_slot();
 
 } // namespace retention::run

@@ -1,6 +1,7 @@
 #include <utility>
 
 #include "worker/databases.hpp"
+#include "run/workers.hpp"
 #include "border/shared_memory.hpp"
 #include "settings.hpp"
 
@@ -14,12 +15,12 @@ struct Entry {
 	Oid database;          // InvalidOid: unused
 	TimestampTz next_due;
 	TimestampTz view_time;  // of the publication that set next_due
+	TimestampTz history_pruned_at;
 };
 
 struct Table {
 	slock_t mutex;
 	int size;
-	pg_atomic_uint32 launcher_pid;
 	pg_atomic_uint32 unknown_wakeup; // a database not in the table was woken
 	Entry entries[FLEXIBLE_ARRAY_MEMBER];
 };
@@ -36,10 +37,9 @@ void initialize_table(void *memory) {
 	auto *fresh = static_cast<Table *>(memory);
 	SpinLockInit(&fresh->mutex);
 	fresh->size = setting_max_databases;
-	pg_atomic_init_u32(&fresh->launcher_pid, 0);
 	pg_atomic_init_u32(&fresh->unknown_wakeup, 0);
 	for (int i = 0; i < fresh->size; i++)
-		fresh->entries[i] = Entry{InvalidOid, 0, 0};
+		fresh->entries[i] = Entry{InvalidOid, 0, 0, 0};
 }
 
 // Under the mutex.
@@ -48,12 +48,6 @@ Entry *find(Oid database) {
 		if (table->entries[i].database == database)
 			return &table->entries[i];
 	return nullptr;
-}
-
-void wake_launcher() {
-	pid_t launcher = pid_t(pg_atomic_read_u32(&table->launcher_pid));
-	if (launcher != 0)
-		(void)kill(launcher, SIGUSR1); // its SIGUSR1 handler sets its latch
 }
 
 // At commit the new extension or policy is visible to the worker the
@@ -75,7 +69,7 @@ void wake_on_commit(XactEvent event, void *) {
 	SpinLockRelease(&table->mutex);
 	if (!entry)
 		pg_atomic_write_u32(&table->unknown_wakeup, 1);
-	wake_launcher();
+	run::wake_launcher();
 }
 
 } // namespace
@@ -97,9 +91,27 @@ void publish_next_due(TimestampTz next_due, TimestampTz view_time) {
 		entry->view_time = view_time;
 	}
 	SpinLockRelease(&table->mutex);
-	// The launcher sleeps until the earliest due time it knew.
-	if (earlier)
-		wake_launcher();
+	// The launcher sleeps until the earliest due time it knew; a database it
+	// does not know yet (created since its last look) makes it look again.
+	if (!entry)
+		pg_atomic_write_u32(&table->unknown_wakeup, 1);
+	if (earlier || !entry)
+		run::wake_launcher();
+}
+
+bool take_history_prune(int64 every_usecs) {
+	if (!table)
+		return false;
+	TimestampTz now = GetCurrentTimestamp();
+	bool take = false;
+	SpinLockAcquire(&table->mutex);
+	Entry *entry = find(MyDatabaseId);
+	if (entry && (entry->history_pruned_at == 0 || now - entry->history_pruned_at >= every_usecs)) {
+		entry->history_pruned_at = now;
+		take = true;
+	}
+	SpinLockRelease(&table->mutex);
+	return take;
 }
 
 void wake_database_at_commit() {
@@ -112,11 +124,6 @@ void wake_database_at_commit() {
 	wake_pending = true;
 }
 
-void register_launcher_process() {
-	if (table)
-		pg_atomic_write_u32(&table->launcher_pid, uint32(MyProcPid));
-}
-
 bool sync_databases(const Oid *served, int count) {
 	bool all_fit = true;
 	SpinLockAcquire(&table->mutex);
@@ -126,7 +133,7 @@ bool sync_databases(const Oid *served, int count) {
 		for (int s = 0; s < count && !still; s++)
 			still = served[s] == entry.database;
 		if (!still)
-			entry = Entry{InvalidOid, 0, 0};
+			entry = Entry{InvalidOid, 0, 0, 0};
 	}
 	for (int s = 0; s < count; s++) {
 		if (find(served[s]))
@@ -136,7 +143,7 @@ bool sync_databases(const Oid *served, int count) {
 			all_fit = false;
 			continue;
 		}
-		*free_entry = Entry{served[s], 0, 0}; // due now: its first look tells
+		*free_entry = Entry{served[s], 0, 0, 0}; // due now: its first look tells
 	}
 	SpinLockRelease(&table->mutex);
 	return all_fit;
@@ -182,6 +189,7 @@ void all_due_now() {
 		if (OidIsValid(table->entries[i].database)) {
 			table->entries[i].next_due = 0;
 			table->entries[i].view_time = now;
+			table->entries[i].history_pruned_at = 0; // new history limits apply at once
 		}
 	SpinLockRelease(&table->mutex);
 }

@@ -19,12 +19,16 @@ constexpr TimestampTz never_due = DT_NOEND;
 // stored does not replace it.
 void publish_next_due(TimestampTz next_due, TimestampTz view_time);
 
+// Whether the current database's run history is to be pruned now (at most
+// once per every_usecs across its workers, and after a reload); if so,
+// counts it as done.
+bool take_history_prune(int64 every_usecs);
+
 // A committed policy edit or CREATE EXTENSION: the current database is due
 // now, and the launcher is woken. Nothing without preloading.
 void wake_database_at_commit();
 
 // The launcher's side.
-void register_launcher_process();
 struct DatabaseDue {
 	Oid database;
 	TimestampTz next_due;

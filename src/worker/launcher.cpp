@@ -1,16 +1,15 @@
-// The launcher: one background worker per cluster. It finds the databases
-// the worker serves and keeps one scheduler running in each database that
-// has the extension (a scheduler started in a database without it exits at
-// once; the launcher looks again a minute later). It reloads settings on
-// SIGHUP, exits on SIGTERM and with the postmaster.
+// The launcher: one background worker per cluster, connected to no
+// database. It starts retention workers in the databases that are due,
+// within retention.max_workers, most overdue first, and sleeps until the
+// next due time. See docs/architecture.md ("The launcher").
 //
 // No C++ object lives in this file: PostgreSQL may longjmp out of any call.
 #include <cstring>
 
 #include "settings.hpp"
+#include "run/workers.hpp"
+#include "worker/databases.hpp"
 #include "worker/launcher.hpp"
-#include "worker/scheduler.hpp"
-#include "worker/wakeup.hpp"
 
 #include "border/pg.hpp"
 
@@ -20,106 +19,126 @@ namespace retention::worker {
 
 namespace {
 
-// How long the launcher sleeps when nothing wakes it.
-constexpr long launcher_nap_ms = 5 * 1000;
-// How long after a scheduler stopped (no extension there, an error, a
-// DROP DATABASE) the launcher tries that database again.
-constexpr int64 recheck_usecs = 60 * USECS_PER_SEC;
+// How often the launcher reads pg_database (new databases, dropped ones)
+// when nothing wakes it for one.
+constexpr int64 rescan_every_usecs = 60 * USECS_PER_SEC;
+// While a due database waits for a slot, the launcher looks again at least
+// this often (a worker that exits wakes it sooner).
+constexpr int64 waiting_nap_usecs = USECS_PER_SEC;
 
-struct DatabaseEntry {
-	Oid database;
-	BackgroundWorkerHandle *scheduler; // nullptr: none running
-	TimestampTz next_start;
-	bool seen;                         // still listed in this round
+// Workers it started, until they stop: one that stops before adopting its
+// slot (the database went, the connection failed) gives the slot back.
+struct Started {
+	int slot;
+	BackgroundWorkerHandle *handle;
 };
+// In TopMemoryContext; at most one per slot.
+List *started = NIL;
+bool warned_table_full = false;
 
-// Lives in TopMemoryContext for the launcher's lifetime.
-List *entries = NIL;
-
-DatabaseEntry *entry_for(Oid database) {
-	ListCell *cell;
-	foreach (cell, entries) {
-		auto *entry = static_cast<DatabaseEntry *>(lfirst(cell));
-		if (entry->database == database)
-			return entry;
-	}
-	MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
-	auto *entry = static_cast<DatabaseEntry *>(palloc0(sizeof(DatabaseEntry)));
-	entry->database = database;
-	entries = lappend(entries, entry);
-	MemoryContextSwitchTo(caller);
-	return entry;
-}
-
-void stop_scheduler(DatabaseEntry *entry) {
-	if (entry->scheduler)
-		TerminateBackgroundWorker(entry->scheduler);
-	entry->scheduler = nullptr;
-}
-
-// One pass: databases that accept connections and that retention.databases allows.
-void supervise_databases(bool settings_reloaded) {
-	TimestampTz now = GetCurrentTimestamp();
-	// A reload may have turned scheduling on or widened retention.databases.
-	bool recheck_now = take_recheck_request() || settings_reloaded;
-	ListCell *cell;
-	foreach (cell, entries) {
-		auto *entry = static_cast<DatabaseEntry *>(lfirst(cell));
-		entry->seen = false;
-		if (recheck_now)
-			entry->next_start = 0;
-	}
-
+// The databases the scheduler serves now: those that accept connections,
+// are not templates, and retention.databases allows; none when
+// retention.enabled is off.
+void read_databases() {
+	int count = 0;
+	int size = 64;
+	Oid *served = static_cast<Oid *>(palloc(sizeof(Oid) * size));
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	(void)GetTransactionSnapshot();
 	Relation databases = table_open(DatabaseRelationId, AccessShareLock);
 	TableScanDesc scan = table_beginscan_catalog(databases, 0, nullptr);
 	HeapTuple tuple;
-	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
+	while (setting_enabled && (tuple = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
 		auto *database = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple));
 		if (!database->datallowconn || database->datistemplate || !worker_serves_database(NameStr(database->datname)))
 			continue;
-		DatabaseEntry *entry = entry_for(database->oid);
-		entry->seen = true;
-		if (entry->scheduler) {
-			pid_t pid;
-			if (GetBackgroundWorkerPid(entry->scheduler, &pid) != BGWH_STOPPED)
-				continue;
-			entry->scheduler = nullptr;
-			entry->next_start = now + recheck_usecs;
+		if (count == size) {
+			size *= 2;
+			served = static_cast<Oid *>(repalloc(served, sizeof(Oid) * size));
 		}
-		if (now < entry->next_start || !setting_enabled)
-			continue;
-		entry->scheduler = start_scheduler(database->oid);
-		// No free worker slot: try again soon rather than in a minute.
-		entry->next_start = now + (entry->scheduler ? recheck_usecs : 10 * USECS_PER_SEC);
+		served[count++] = database->oid;
 	}
 	table_endscan(scan);
 	table_close(databases, AccessShareLock);
 	CommitTransactionCommand();
+	bool all_fit = sync_databases(served, count);
+	if (!all_fit && !warned_table_full)
+		ereport(WARNING, (errmsg("retention launcher: %d databases to serve, more than retention.max_databases (%d); "
+		                         "the others are not scheduled",
+		                         count, setting_max_databases),
+		                  errhint("Raise retention.max_databases (server start), or list the databases to serve in "
+		                          "retention.databases.")));
+	warned_table_full = !all_fit;
+}
 
-	// Databases dropped, or no longer served. (kept lives in the pass's
-	// memory context, reset before the next pass.)
-	List *kept = NIL;
-	foreach (cell, entries) {
-		auto *entry = static_cast<DatabaseEntry *>(lfirst(cell));
-		if (entry->seen && setting_enabled) {
-			kept = lappend(kept, entry);
+// Forgets workers that stopped; gives back the slot of one that never took it.
+void settle_started() {
+	List *still = NIL;
+	ListCell *cell;
+	foreach (cell, started) {
+		auto *entry = static_cast<Started *>(lfirst(cell));
+		pid_t pid;
+		if (GetBackgroundWorkerPid(entry->handle, &pid) == BGWH_STOPPED) {
+			run::unreserve_slot(entry->slot);
+			pfree(entry->handle);
+			pfree(entry);
 		} else {
-			stop_scheduler(entry);
-			if (entry->seen)
-				kept = lappend(kept, entry);
-			else
-				pfree(entry);
+			still = lappend(still, entry);
 		}
 	}
 	MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
-	List *copy = list_copy(kept);
+	List *copy = list_copy(still);
 	MemoryContextSwitchTo(caller);
-	list_free(entries);
-	entries = copy;
+	list_free(started);
+	started = copy;
 }
+
+bool start_pass_worker(Oid database) {
+	int slot = run::reserve_slot(database, 0);
+	if (slot < 0)
+		return false;
+	MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
+	auto *entry = static_cast<Started *>(palloc0(sizeof(Started)));
+	entry->slot = slot;
+	bool registered = run::start_worker(database, slot, 0, &entry->handle);
+	if (registered)
+		started = lappend(started, entry);
+	MemoryContextSwitchTo(caller);
+	if (!registered) {
+		run::unreserve_slot(slot);
+		pfree(entry);
+	}
+	return registered;
+}
+
+// Each due database, most overdue first, gets a worker that looks at it.
+// Returns whether one waits for a slot.
+bool dispatch() {
+	// A manual run waits for a slot: it goes first.
+	if (run::manual_waiters())
+		return true;
+	int count = 0;
+	DatabaseDue *due = due_databases(GetCurrentTimestamp(), &count);
+	bool waiting = false;
+	for (int i = 0; i < count && !waiting; i++) {
+		Oid database = due[i].database;
+		if (run::workers_of(database).looking > 0) {
+			(void)run::request_pass(database); // an idle one looks now; a passing one will see it
+			continue;
+		}
+		if (start_pass_worker(database))
+			continue;
+		// No slot (or the postmaster has none): an idle worker elsewhere
+		// makes room, and workers that end a run leave rather than pass
+		// again, so that the slot goes to the most overdue database.
+		(void)run::evict_idle_worker(database);
+		waiting = true;
+	}
+	return waiting;
+}
+
+bool has_looking_worker(Oid database) { return run::workers_of(database).looking > 0; }
 
 } // namespace
 
@@ -140,35 +159,52 @@ void register_launcher() {
 } // namespace retention::worker
 
 void retention_launcher_main(Datum) {
+	using namespace retention;
+	using namespace retention::worker;
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	BackgroundWorkerUnblockSignals();
 	// Shared catalogs only (pg_database), and a row in pg_stat_activity.
 	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
 
-	retention::worker::register_launcher_process();
+	run::register_launcher(compat::my_proc_number());
 	ereport(LOG, (errmsg("retention launcher started")));
 	// What a pass allocates lives here and goes before the next pass; the
-	// list of databases lives in TopMemoryContext.
+	// list of started workers lives in TopMemoryContext.
 	MemoryContext pass = AllocSetContextCreate(TopMemoryContext, "retention launcher pass", ALLOCSET_DEFAULT_SIZES);
+	TimestampTz next_scan = 0;
 	while (!ShutdownRequestPending) {
 		MemoryContextReset(pass);
 		MemoryContextSwitchTo(pass);
-		bool reloaded = ConfigReloadPending;
 		if (ConfigReloadPending) {
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			// retention.enabled, retention.databases, the history limits:
+			// every database is looked at again.
+			next_scan = 0;
+			all_due_now();
 		}
-		retention::worker::supervise_databases(reloaded);
+		if (take_unknown_wakeup() || GetCurrentTimestamp() >= next_scan) {
+			read_databases();
+			next_scan = GetCurrentTimestamp() + rescan_every_usecs;
+		}
+		run::sweep_slots();
+		settle_started();
+		bool waiting = dispatch();
+		run::note_database_waiting(waiting);
+
+		TimestampTz now = GetCurrentTimestamp();
+		TimestampTz wake = Min(earliest_due(has_looking_worker), next_scan);
+		if (waiting)
+			wake = Min(wake, now + waiting_nap_usecs);
+		long nap_ms = long(Max(wake - now, int64(0)) / 1000) + 1;
+		pgstat_report_activity(STATE_IDLE, "");
 		MemoryContextSwitchTo(TopMemoryContext);
-		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, retention::worker::launcher_nap_ms,
-		                PG_WAIT_EXTENSION);
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, nap_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 	}
-	ListCell *cell;
-	foreach (cell, retention::worker::entries)
-		retention::worker::stop_scheduler(static_cast<retention::worker::DatabaseEntry *>(lfirst(cell)));
+	// Its workers go on; a restarted launcher finds them in the table of workers.
 	ereport(LOG, (errmsg("retention launcher shutting down")));
 	// Exit code 1: the postmaster starts the launcher again after
 	// bgw_restart_time (never during a server shutdown), whereas 0 would

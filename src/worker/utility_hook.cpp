@@ -14,6 +14,7 @@
 // PostgreSQL makes before it (ownership, privileges, the database not being
 // the current one or a template) are made first, so a command the role may
 // not run disturbs nothing.
+#include "run/request.hpp"
 #include "worker/launcher.hpp"
 
 #include "border/pg.hpp"
@@ -26,7 +27,7 @@ ProcessUtility_hook_type previous_hook = nullptr;
 
 bool is_retention_worker(pid_t pid) {
 	const char *type = GetBackgroundWorkerTypeByPid(pid);
-	return type && (strcmp(type, "retention scheduler") == 0 || strcmp(type, "retention run") == 0);
+	return type && strcmp(type, run::worker_application_name) == 0;
 }
 
 struct DatabaseRow {
