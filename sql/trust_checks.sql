@@ -55,7 +55,7 @@ SELECT status, error FROM retention.run('nest');
 SELECT count(*) AS kept FROM alice.nest;
 RESET ROLE;
 SELECT count(*) AS busy_run_workers FROM pg_stat_activity
-WHERE backend_type = 'retention run' AND datname = current_database() AND state IS DISTINCT FROM 'idle';
+WHERE backend_type = 'retention worker' AND datname = current_database() AND state IS DISTINCT FROM 'idle';
 
 -- 3. retain: checked with the arithmetic runs use. No part may be negative
 -- ('-1 year 361 days' passed "not negative", but now() - retain was 4 days

@@ -300,11 +300,11 @@ bool slot_wanted() {
 	return wanted;
 }
 
-bool adopt_slot(int slot_index, dsm_handle *request) {
+bool adopt_slot(int slot_index, Oid database, dsm_handle *request) {
 	bool adopted = false;
 	SpinLockAcquire(&table->mutex);
 	Slot &slot = table->slots[slot_index];
-	if (slot.state == SlotState::reserved && slot.database == MyDatabaseId) {
+	if (slot.state == SlotState::reserved && slot.database == database) {
 		*request = slot.request;
 		slot.pid = MyProcPid;
 		slot.procno = compat::my_proc_number();

@@ -87,7 +87,7 @@ bool slot_wanted();
 void read_start_arguments(int *slot, dsm_handle *request);
 // Takes its slot (reserved for it); false if it was given up.
 // Returns the request to serve first (0: none).
-bool adopt_slot(int slot, dsm_handle *request);
+bool adopt_slot(int slot, Oid database, dsm_handle *request);
 bool have_slot();
 // More slots are taken than retention.max_workers allows (it was lowered):
 // a worker that ends a run leaves.

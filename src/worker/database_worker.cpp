@@ -258,8 +258,8 @@ bool run_scheduled(Pass *pass) {
 	run::init_request(&request, pass->policy, false, true);
 	pgstat_report_activity(STATE_RUNNING, psprintf("retention: scheduled run of %s", pass->policy));
 	bool clean = run::serve_request(&request, nullptr);
-	// The engine took the run lock again (and released it): this one is the pass's.
-	LockRelease(&pass->lock, ExclusiveLock, true);
+	// The pass's hold on the run lock went with the session's advisory
+	// locks, after the run (or goes with the process).
 	pass->locked = false;
 	if (request.outcome == run::RunOutcome::NotStarted) {
 		ereport(LOG, (errmsg("retention worker: %s not run: %s", pass->policy, request.error)));
@@ -301,7 +301,7 @@ void retention_worker_main(Datum argument) {
 	dsm_handle request;
 	run::read_start_arguments(&slot, &request);
 	// Given up by its starter (it took too long to start): not counted any more.
-	if (slot >= 0 && !run::adopt_slot(slot, &request))
+	if (slot >= 0 && !run::adopt_slot(slot, DatumGetObjectId(argument), &request))
 		proc_exit(0);
 	connect_worker_session(DatumGetObjectId(argument));
 	pgstat_report_appname(run::worker_application_name);

@@ -28,6 +28,7 @@ struct Table {
 Table *table = nullptr;
 bool callback_registered = false;
 bool wake_pending = false;
+bool rescan_pending = false;
 
 Size table_size() {
 	return add_size(offsetof(Table, entries), mul_size(setting_max_databases, sizeof(Entry)));
@@ -57,8 +58,16 @@ void wake_on_commit(XactEvent event, void *) {
 	    event != XACT_EVENT_PARALLEL_ABORT)
 		return;
 	bool wake = wake_pending && event == XACT_EVENT_COMMIT;
+	bool rescan = rescan_pending && event == XACT_EVENT_COMMIT;
 	wake_pending = false;
-	if (!wake || !table)
+	rescan_pending = false;
+	if (!table)
+		return;
+	if (rescan) {
+		pg_atomic_write_u32(&table->unknown_wakeup, 1);
+		run::wake_launcher();
+	}
+	if (!wake)
 		return;
 	SpinLockAcquire(&table->mutex);
 	Entry *entry = find(MyDatabaseId);
@@ -114,14 +123,25 @@ bool take_history_prune(int64 every_usecs) {
 	return take;
 }
 
-void wake_database_at_commit() {
-	if (!table)
-		return;
+static void register_callback() {
 	if (!callback_registered) {
 		RegisterXactCallback(wake_on_commit, nullptr);
 		callback_registered = true;
 	}
+}
+
+void wake_database_at_commit() {
+	if (!table)
+		return;
+	register_callback();
 	wake_pending = true;
+}
+
+void rescan_databases_at_commit() {
+	if (!table)
+		return;
+	register_callback();
+	rescan_pending = true;
 }
 
 bool sync_databases(const Oid *served, int count) {
@@ -178,6 +198,16 @@ TimestampTz earliest_due(bool (*has_worker)(Oid database)) {
 			earliest = copy[i].next_due;
 	pfree(copy);
 	return earliest;
+}
+
+void postpone_if_unseen(Oid database, TimestampTz started_at, TimestampTz until) {
+	SpinLockAcquire(&table->mutex);
+	Entry *entry = find(database);
+	if (entry && entry->view_time < started_at && entry->next_due < until) {
+		entry->next_due = until;
+		entry->view_time = started_at;
+	}
+	SpinLockRelease(&table->mutex);
 }
 
 bool take_unknown_wakeup() { return table && pg_atomic_exchange_u32(&table->unknown_wakeup, 0) != 0; }

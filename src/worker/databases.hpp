@@ -28,6 +28,11 @@ bool take_history_prune(int64 every_usecs);
 // now, and the launcher is woken. Nothing without preloading.
 void wake_database_at_commit();
 
+// CREATE DATABASE, ALTER DATABASE, or a rename: the launcher reads
+// pg_database again when the current transaction commits (a database
+// created from a template that has policies is served at once).
+void rescan_databases_at_commit();
+
 // The launcher's side.
 struct DatabaseDue {
 	Oid database;
@@ -40,6 +45,11 @@ bool sync_databases(const Oid *served, int count);
 DatabaseDue *due_databases(TimestampTz now, int *count);
 // The earliest next_due of the databases for which has_worker is false.
 TimestampTz earliest_due(bool (*has_worker)(Oid database));
+// A worker started in database at started_at stopped: if it never said what
+// is due there (it could not connect, or failed before its first pass),
+// the database is not due again before until, so that a database whose
+// workers fail at once does not make the launcher start one after another.
+void postpone_if_unseen(Oid database, TimestampTz started_at, TimestampTz until);
 // Woken databases that the table did not hold: the launcher reads
 // pg_database again.
 bool take_unknown_wakeup();

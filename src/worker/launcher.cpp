@@ -26,10 +26,16 @@ constexpr int64 rescan_every_usecs = 60 * USECS_PER_SEC;
 // this often (a worker that exits wakes it sooner).
 constexpr int64 waiting_nap_usecs = USECS_PER_SEC;
 
+// A database whose worker stopped before its first pass is not given
+// another for this long.
+constexpr int64 failed_start_delay_usecs = 10 * USECS_PER_SEC;
+
 // Workers it started, until they stop: one that stops before adopting its
 // slot (the database went, the connection failed) gives the slot back.
 struct Started {
 	int slot;
+	Oid database;
+	TimestampTz started_at;
 	BackgroundWorkerHandle *handle;
 };
 // In TopMemoryContext; at most one per slot.
@@ -81,6 +87,7 @@ void settle_started() {
 		pid_t pid;
 		if (GetBackgroundWorkerPid(entry->handle, &pid) == BGWH_STOPPED) {
 			run::unreserve_slot(entry->slot);
+			postpone_if_unseen(entry->database, entry->started_at, GetCurrentTimestamp() + failed_start_delay_usecs);
 			pfree(entry->handle);
 			pfree(entry);
 		} else {
@@ -101,6 +108,8 @@ bool start_pass_worker(Oid database) {
 	MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
 	auto *entry = static_cast<Started *>(palloc0(sizeof(Started)));
 	entry->slot = slot;
+	entry->database = database;
+	entry->started_at = GetCurrentTimestamp();
 	bool registered = run::start_worker(database, slot, 0, &entry->handle);
 	if (registered)
 		started = lappend(started, entry);

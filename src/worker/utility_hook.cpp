@@ -1,20 +1,23 @@
-// The ProcessUtility hook, for four commands:
+// The ProcessUtility hook, for these commands:
 //  - DROP DATABASE, ALTER DATABASE ... RENAME and ... SET TABLESPACE need
 //    the database to themselves and would fail with "being accessed by other
 //    users" while our workers stay connected to it: its workers are asked to
 //    leave first (they do at once; PostgreSQL waits up to 5 seconds);
 //  - DROP EXTENSION retention would wait for every run in flight in its
 //    database (their requesters hold a lock on retention.policies): the
-//    runs are asked to stop after their batch, and the scheduler to leave;
+//    runs are asked to stop after their batch, and the workers to leave;
 //  - LOCK TABLE on the extension's tables in a mode that would hold up
-//    runs or the scheduler (anything above ROW EXCLUSIVE) is refused to all
+//    runs or their workers (anything above ROW EXCLUSIVE) is refused to all
 //    but their owner: the privileges every role has on retention.policies
-//    would otherwise let any role stop every run of the database.
+//    would otherwise let any role stop every run of the database;
+//  - CREATE DATABASE, ALTER DATABASE, a rename: the launcher reads
+//    pg_database again when the command commits.
 // Workers are only disturbed when the command would go ahead: the checks
 // PostgreSQL makes before it (ownership, privileges, the database not being
 // the current one or a template) are made first, so a command the role may
 // not run disturbs nothing.
 #include "run/request.hpp"
+#include "worker/databases.hpp"
 #include "worker/launcher.hpp"
 
 #include "border/pg.hpp"
@@ -128,6 +131,10 @@ void utility_hook(PlannedStmt *statement, const char *query, bool read_only_tree
 		stop_database_workers(database);
 	else if (drops_this_extension(command))
 		stop_database_workers(MyDatabaseId);
+	// Which databases the launcher serves may change: it looks again at commit.
+	if (IsA(command, CreatedbStmt) || IsA(command, AlterDatabaseStmt) ||
+	    (IsA(command, RenameStmt) && reinterpret_cast<RenameStmt *>(command)->renameType == OBJECT_DATABASE))
+		rescan_databases_at_commit();
 	if (previous_hook)
 		previous_hook(statement, query, read_only_tree, context, params, environment, destination, completion);
 	else

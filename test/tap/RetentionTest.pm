@@ -1,5 +1,4 @@
-# Helpers shared by the TAP tests of the retention background worker
-# (002_scheduler.pl, 003_failover.pl, 004_pg_cron.pl).
+# Helpers shared by the TAP tests of retention's background workers.
 package RetentionTest;
 
 use strict;
@@ -14,9 +13,10 @@ our @EXPORT = qw(
   retention_node
   poll_until
   poll_value
-  scheduler_databases
-  scheduler_pid
-  wait_for_scheduler
+  worker_databases
+  worker_pid
+  wait_for_worker
+  worker_count
   log_count
   wait_for_log_count
 );
@@ -84,33 +84,42 @@ sub poll_value
 	return '';
 }
 
-# The databases with a running retention scheduler, comma-separated, sorted.
-sub scheduler_databases
+# The databases with a retention worker connected, comma-separated, sorted.
+sub worker_databases
 {
 	my ($node) = @_;
 	return $node->safe_psql('postgres',
-		"SELECT coalesce(string_agg(datname, ',' ORDER BY datname), '') FROM pg_stat_activity WHERE backend_type = 'retention scheduler'"
+		"SELECT coalesce(string_agg(DISTINCT datname, ',' ORDER BY datname), '') FROM pg_stat_activity WHERE backend_type = 'retention worker'"
 	);
 }
 
-# The pid of the scheduler of $db, or ''.
-sub scheduler_pid
+# The pid of a retention worker of $db (the oldest), or ''.
+sub worker_pid
 {
 	my ($node, $db) = @_;
 	return $node->safe_psql('postgres',
-		"SELECT pid FROM pg_stat_activity WHERE backend_type = 'retention scheduler' AND datname = '$db'"
+		"SELECT pid FROM pg_stat_activity WHERE backend_type = 'retention worker' AND datname = '$db' ORDER BY backend_start LIMIT 1"
 	);
 }
 
-# Waits up to $seconds for a scheduler in $db; returns its pid or ''.
-sub wait_for_scheduler
+# How many retention workers are connected (to $db, if given).
+sub worker_count
+{
+	my ($node, $db) = @_;
+	my $where = defined $db ? " AND datname = '$db'" : '';
+	return $node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention worker'$where");
+}
+
+# Waits up to $seconds for a retention worker in $db; returns its pid or ''.
+sub wait_for_worker
 {
 	my ($node, $db, $seconds) = @_;
 	return ''
 	  unless poll_until($node, 'postgres',
-		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention scheduler' AND datname = '$db'",
-		'1', $seconds);
-	return scheduler_pid($node, $db);
+		"SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'retention worker' AND datname = '$db'",
+		't', $seconds);
+	return worker_pid($node, $db);
 }
 
 # How many times $regex matches the server log after byte $offset.
