@@ -113,11 +113,6 @@ void _PG_init(void) {
 	                        "run that finds every one taken waits for one.",
 	                        &retention::setting_max_workers, 4, 1, MAX_BACKENDS, PGC_SIGHUP, 0, nullptr, nullptr,
 	                        nullptr);
-	DefineCustomIntVariable("retention.max_databases", "How many databases the retention launcher can serve.",
-	                        "The size of its table in shared memory; databases beyond it are not scheduled (a WARNING "
-	                        "in the server log says which).",
-	                        &retention::setting_max_databases, 1000, 1, 1000000, PGC_POSTMASTER, 0, nullptr, nullptr,
-	                        nullptr);
 	DefineCustomIntVariable("retention.worker_idle_timeout",
 	                        "How long a retention worker with nothing to do stays connected in its database.",
 	                        "It serves the next due policy or manual run of its database without a worker being "
@@ -129,13 +124,18 @@ void _PG_init(void) {
 	                         "Off: as retention.worker_idle_timeout = 0, every worker leaves as soon as it has "
 	                         "nothing to do.",
 	                         &retention::setting_warm_worker, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-	MarkGUCPrefixReserved("retention");
-
 	if (process_shared_preload_libraries_in_progress) {
+		// Sizes shared memory: only at server start (defining it later is an error).
+		DefineCustomIntVariable("retention.max_databases", "How many databases the retention launcher can serve.",
+		                        "The size of its table in shared memory; databases beyond it are not scheduled (a WARNING "
+		                        "in the server log says which).",
+		                        &retention::setting_max_databases, 1000, 1, 1000000, PGC_POSTMASTER, 0, nullptr, nullptr,
+		                        nullptr);
 		retention::worker::register_launcher();
 		retention::worker::install_database_hooks();
 		retention::run::request_worker_table_memory();
 		retention::run::request_runs_in_flight_memory();
 		retention::worker::request_database_table_memory();
 	}
+	MarkGUCPrefixReserved("retention");
 }

@@ -9,6 +9,7 @@
 #include "settings.hpp"
 #include "schedule/backoff.hpp"
 #include "schedule/next_run.hpp"
+#include "run/workers.hpp"
 #include "worker/databases.hpp"
 #include "border/guard.hpp"
 #include "border/pg_zone.hpp"
@@ -101,20 +102,14 @@ RETENTION_FUNCTION(retention_next_run_time) {
 // Whether the background worker schedules policies of this database now:
 // retention.enabled is on, retention.databases includes it, and the
 // launcher runs (the library is in shared_preload_libraries).
+// Whether this database's policies are scheduled: the library is preloaded
+// (its launcher and workers exist, the launcher perhaps restarting), the
+// server is not in recovery (they start at promotion), and the settings
+// let it serve this database.
 RETENTION_FUNCTION(retention_scheduling_active) {
 	(void)fcinfo;
-	if (!setting_enabled || !worker_serves_database(get_database_name(MyDatabaseId)))
-		PG_RETURN_BOOL(false);
-	int backends = pgstat_fetch_stat_numbackends();
-	for (int i = 1; i <= backends; i++) {
-		LocalPgBackendStatus *entry = compat::backend_status(i);
-		if (!entry || entry->backendStatus.st_backendType != B_BG_WORKER)
-			continue;
-		const char *type = GetBackgroundWorkerTypeByPid(entry->backendStatus.st_procpid);
-		if (type && strcmp(type, "retention launcher") == 0)
-			PG_RETURN_BOOL(true);
-	}
-	PG_RETURN_BOOL(false);
+	PG_RETURN_BOOL(run::have_worker_table() && !RecoveryInProgress() && setting_enabled &&
+	               worker_serves_database(get_database_name(MyDatabaseId)));
 }
 
 // A committed policy edit or CREATE EXTENSION: the database is due at once

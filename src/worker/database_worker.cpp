@@ -281,6 +281,19 @@ bool scheduling_here(const char *database_name) {
 	return setting_enabled && worker_serves_database(database_name);
 }
 
+// Whether what this worker last published for its database may be wrong:
+// from its start to its first pass, and while it runs a policy it left out
+// of what it published. A worker that exits then (terminated mid-run, an
+// error) makes its database due a second later, so that the launcher
+// looks again (not at once: a worker that keeps failing early would be
+// started over and over).
+bool view_stale = true;
+
+void mark_due_if_stale(int, Datum) {
+	if (view_stale)
+		publish_next_due(GetCurrentTimestamp() + USECS_PER_SEC, GetCurrentTimestamp());
+}
+
 [[noreturn]] void leave(const char *why, const char *database_name) {
 	ereport(DEBUG1, (errmsg("retention worker leaving database \"%s\": %s", database_name, why)));
 	proc_exit(0);
@@ -303,6 +316,8 @@ void retention_worker_main(Datum argument) {
 	// Given up by its starter (it took too long to start): not counted any more.
 	if (slot >= 0 && !run::adopt_slot(slot, DatumGetObjectId(argument), &request))
 		proc_exit(0);
+	if (slot >= 0)
+		before_shmem_exit(mark_due_if_stale, 0);
 	connect_worker_session(DatumGetObjectId(argument));
 	pgstat_report_appname(run::worker_application_name);
 
@@ -318,9 +333,12 @@ void retention_worker_main(Datum argument) {
 	TimestampTz startup_view = GetCurrentTimestamp(); // before the look at the catalog
 	if (!in_transaction(check_extension, &startup, keep))
 		proc_exit(0);
-	if (!scheduling_here(startup.database_name))
+	if (!scheduling_here(startup.database_name)) {
+		view_stale = false; // the launcher does not look at it
 		leave("the scheduler does not serve it", startup.database_name);
+	}
 	if (!startup.installed) {
+		view_stale = false;
 		publish_next_due(never_due, startup_view); // until CREATE EXTENSION wakes it
 		leave("the extension is not installed", startup.database_name);
 	}
@@ -331,8 +349,10 @@ void retention_worker_main(Datum argument) {
 		reload_settings();
 		if (run::termination_requested())
 			leave("terminated", startup.database_name);
-		if (!scheduling_here(startup.database_name))
+		if (!scheduling_here(startup.database_name)) {
+			view_stale = false;
 			leave("the scheduler does not serve it any more", startup.database_name);
+		}
 		MemoryContextReset(pass_context);
 		MemoryContextSwitchTo(pass_context);
 
@@ -349,14 +369,17 @@ void retention_worker_main(Datum argument) {
 		if (!look(&pass, !yield, pass_context)) {
 			pass.next_due = GetCurrentTimestamp() + failed_pass_retry_usecs;
 			publish_next_due(pass.next_due, GetCurrentTimestamp());
+			view_stale = false;
 			if (yield)
 				leave("its slot is wanted", startup.database_name);
 		} else {
 			if (pass.extension_missing) {
 				publish_next_due(never_due, pass.view_time);
+				view_stale = false;
 				leave("the extension is gone", startup.database_name);
 			}
 			publish_next_due(pass.next_due, pass.view_time);
+			view_stale = pass.found;
 			if (yield)
 				leave("its slot is wanted", startup.database_name);
 			if (pass.found) {

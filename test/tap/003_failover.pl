@@ -1,9 +1,9 @@
 # Scheduled runs across stops, crashes, terminated workers and failover:
 # a run cut short by an immediate shutdown is settled as 'failed' when the
 # server comes back and the next scheduled run finishes the job; a fast
-# shutdown or a terminated scheduler cancels the run in flight after its
+# shutdown or a terminated worker cancels the run in flight after its
 # batch ('cancelled', committed batches counted) and the launcher brings the
-# scheduler back; a hot standby runs no worker until it is promoted, and then
+# worker back; a hot standby runs no worker until it is promoted, and then
 # prunes on schedule.
 use strict;
 use warnings;
@@ -73,10 +73,10 @@ sub max_run_id
 
 ########################################################################
 # 9b (started first, finished last). pg_terminate_backend() of the
-# scheduler during a run: the run is cancelled after its batch in flight,
-# and the launcher starts a new scheduler later (it looks at a database
-# whose scheduler stopped again after a minute). The other cases run
-# meanwhile.
+# worker during a scheduled run: the run is cancelled after its batch in
+# flight, and the launcher starts a new worker (the terminated one had not
+# said when its database is due next: it is due at once). The other cases
+# run meanwhile.
 ########################################################################
 my $lone = retention_node('terminated');
 create_slow_policy($lone, 200);
@@ -84,10 +84,11 @@ my $lone_launcher = $lone->safe_psql('postgres',
 	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'retention launcher'");
 my $lone_run = wait_for_run_in_flight($lone, 0);
 like($lone_run, qr/^\d+$/, 'terminate: a scheduled run is in flight');
-my $lone_scheduler = scheduler_pid($lone, 'postgres');
-like($lone_scheduler, qr/^\d+$/, 'terminate: the scheduler runs');
-is($lone->safe_psql('postgres', "SELECT pg_terminate_backend($lone_scheduler)"),
-	't', 'terminate: pg_terminate_backend() signals the scheduler');
+my $lone_worker = $lone->safe_psql('postgres', "SELECT pid FROM retention.runs WHERE id = $lone_run");
+is($lone->safe_psql('postgres', "SELECT backend_type FROM pg_stat_activity WHERE pid = $lone_worker"),
+	'retention worker', 'terminate: a retention worker runs it');
+is($lone->safe_psql('postgres', "SELECT pg_terminate_backend($lone_worker)"),
+	't', 'terminate: pg_terminate_backend() signals the worker');
 my $terminated_at = time();
 ok( poll_until(
 		$lone, 'postgres',
@@ -97,16 +98,16 @@ ok( poll_until(
 );
 ok( poll_until(
 		$lone, 'postgres',
-		"SELECT count(*) FROM pg_stat_activity WHERE pid = $lone_scheduler OR backend_type = 'retention run'",
+		"SELECT count(*) FROM pg_stat_activity WHERE pid = $lone_worker",
 		'0', 10),
-	'terminate: the scheduler and its run worker are gone');
+	'terminate: the worker is gone');
 is( $lone->safe_psql(
 		'postgres',
 		"SELECT pid FROM pg_stat_activity WHERE backend_type = 'retention launcher'"),
 	$lone_launcher,
 	'terminate: the launcher is unaffected');
-my $lone_left = $lone->safe_psql('postgres', "SELECT count(*) FROM slow WHERE created_at < now() - interval '1 hour'");
-cmp_ok($lone_left, '>', 0, "terminate: expired rows are left for later ($lone_left)");
+my $lone_left = $lone->safe_psql('postgres', "SELECT 200 - sum(rows_pruned) FROM retention.runs WHERE id <= $lone_run");
+cmp_ok($lone_left, '>', 0, "terminate: expired rows were left for later ($lone_left)");
 
 ########################################################################
 # 8. Immediate shutdown in the middle of a scheduled run.
@@ -134,7 +135,7 @@ like(
 ok( wait_for_log_count(
 		$node, qr/settled 1 runs left running by a stopped server as failed/,
 		1, $offset, 5),
-	'immediate: the scheduler logged that it settled the run at its start');
+	'immediate: the first worker logged that it settled the run at its start');
 ok(wait_until_all_pruned($node, 20),
 	'immediate: a later scheduled run prunes the rest');
 is( $node->safe_psql(
@@ -197,7 +198,7 @@ $primary->safe_psql('postgres', 'ALTER SYSTEM SET retention.enabled = off');
 $primary->reload;
 ok( poll_until(
 		$primary, 'postgres',
-		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention scheduler'",
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention worker'",
 		'0', 10),
 	'standby: the primary stops scheduling');
 $primary->safe_psql(
@@ -220,7 +221,7 @@ is( $standby->safe_psql(
 		'postgres',
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'retention%'"),
 	'0',
-	'standby: no retention launcher or scheduler runs during recovery');
+	'standby: no retention launcher or worker runs during recovery');
 is($standby->safe_psql('postgres', 'SELECT count(*) FROM sessions'),
 	'30', 'standby: after 5 s the expired rows are still there');
 is($primary->safe_psql('postgres', 'SELECT count(*) FROM retention.runs'),
@@ -236,8 +237,8 @@ ok( poll_until(
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention launcher'",
 		'1', 20),
 	'standby: after promotion a launcher starts');
-like(wait_for_scheduler($standby, 'postgres', 20),
-	qr/^\d+$/, 'standby: and a scheduler for its database');
+like(wait_for_worker($standby, 'postgres', 20),
+	qr/^\d+$/, 'standby: and a worker for its database');
 ok(poll_until($standby, 'postgres', 'SELECT count(*) FROM sessions', '5', 20),
 	'standby: the expired rows are pruned after the promotion');
 note(sprintf('standby: pruned %.1f s after promotion', time() - $promoted_at));
@@ -250,15 +251,12 @@ is( $standby->safe_psql(
 $standby->stop;
 
 ########################################################################
-# 9b, continued: the launcher brings the terminated scheduler back.
+# 9b, continued: a new worker prunes the rest.
 ########################################################################
-my $remaining = 80 - (time() - $terminated_at);
-$remaining = 5 if $remaining < 5;
-my $new_scheduler = wait_for_scheduler($lone, 'postgres', $remaining);
-like($new_scheduler, qr/^\d+$/, 'terminate: the launcher starts a new scheduler later');
-isnt($new_scheduler, $lone_scheduler, 'terminate: a new process');
-note(sprintf('terminate: new scheduler %.0f s after the termination', time() - $terminated_at));
-ok(wait_until_all_pruned($lone, 20), 'terminate: the new scheduler prunes the rest');
+ok(wait_until_all_pruned($lone, 20), 'terminate: a new worker prunes the rest');
+my $new_worker = $lone->safe_psql('postgres', "SELECT pid FROM retention.runs WHERE id > $lone_run AND rows_pruned > 0 ORDER BY id LIMIT 1");
+like($new_worker, qr/^\d+$/, 'terminate: in a run of its own');
+isnt($new_worker, $lone_worker, 'terminate: by a new process');
 is( $lone->safe_psql(
 		'postgres',
 		"SELECT sum(rows_pruned), count(*) FILTER (WHERE status = 'cancelled'), count(*) FILTER (WHERE status = 'failed') FROM retention.runs WHERE policy = 'slow'"

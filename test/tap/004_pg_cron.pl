@@ -83,12 +83,11 @@ is( $node->safe_psql(
 	),
 	'1 row',
 	'pg_cron got the one result row of retention.run()');
-is( $node->safe_psql(
-		'postgres',
-		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention scheduler' AND datname = 'app'"
-	),
-	'0',
-	'no retention scheduler runs in "app"');
+ok( poll_until(
+		$node, 'postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention worker' AND datname = 'app'",
+		'0', 5),
+	'no retention worker stays in "app" (not scheduled) after the run');
 
 $node->safe_psql('postgres', "SELECT cron.unschedule($job)");
 $node->stop;
