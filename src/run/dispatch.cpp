@@ -106,10 +106,20 @@ void start_unbudgeted_worker(WaitingRun *waiting) {
 void hand_over(WaitingRun *waiting) {
 	dsm_handle handle = dsm_segment_handle(waiting->segment);
 	int postmaster_refusals = 0;
+	// A worker of this database that is passing is idle a few milliseconds
+	// later (unless it found a due policy): sooner than a new one connects.
+	constexpr int pass_waits = 40;
+	int passes_waited = 0;
 	for (;;) {
-		if (claim_idle_worker(handle, &waiting->claim)) {
+		ClaimResult claim = claim_idle_worker(handle, passes_waited < pass_waits, &waiting->claim);
+		if (claim == ClaimResult::claimed) {
 			waiting->claimed = true;
 			break;
+		}
+		if (claim == ClaimResult::wait) {
+			passes_waited++;
+			pause_ms(5);
+			continue;
 		}
 		int slot = reserve_slot(MyDatabaseId, handle);
 		if (slot >= 0) {

@@ -21,6 +21,7 @@ struct Slot {
 	TimestampTz since;     // when it entered its state
 	dsm_handle request;    // reserved or claimed: the request to serve (0: a pass)
 	uint64 claims;         // requests handed to this slot so far
+	TimestampTz last_run;  // when its worker last ended a run
 	bool pass_requested;
 	bool leave_requested;
 };
@@ -54,7 +55,7 @@ void initialize_table(void *memory) {
 	fresh->database_waiting = false;
 	fresh->launcher_procno = -1;
 	for (int i = 0; i < fresh->size; i++)
-		fresh->slots[i] = Slot{SlotState::free, InvalidOid, 0, 0, 0, 0, 0, false, false};
+		fresh->slots[i] = Slot{SlotState::free, InvalidOid, 0, 0, 0, 0, 0, 0, false, false};
 }
 
 // Under the mutex.
@@ -66,8 +67,11 @@ int count_in_use() {
 }
 
 void enter(Slot &slot, SlotState state) {
+	TimestampTz now = GetCurrentTimestamp();
+	if (slot.state == SlotState::running && state != SlotState::running)
+		slot.last_run = now;
 	slot.state = state;
-	slot.since = GetCurrentTimestamp();
+	slot.since = now;
 }
 
 void release_at_exit(int, Datum) { release_slot(); }
@@ -90,7 +94,7 @@ int reserve_slot(Oid database, dsm_handle request) {
 			if (slot.state != SlotState::free)
 				continue;
 			uint64 claims = slot.claims;
-			slot = Slot{SlotState::reserved, database, 0, 0, 0, request, claims, false, false};
+			slot = Slot{SlotState::reserved, database, 0, 0, 0, request, claims, 0, false, false};
 			chosen = i;
 		}
 	if (chosen >= 0)
@@ -130,25 +134,39 @@ void read_start_arguments(int *slot, dsm_handle *request) {
 	*request = arguments.request;
 }
 
-bool claim_idle_worker(dsm_handle request, Claim *claim) {
+ClaimResult claim_idle_worker(dsm_handle request, bool may_wait, Claim *claim) {
 	if (!table)
-		return false;
-	bool claimed = false;
+		return ClaimResult::none;
 	SpinLockAcquire(&table->mutex);
-	for (int i = 0; i < table->size && !claimed; i++) {
-		Slot &slot = table->slots[i];
-		if (slot.state != SlotState::idle || slot.database != MyDatabaseId || slot.leave_requested)
+	// The one that ended a run last: the others idle on towards their
+	// timeout, so a database keeps as many workers as its runs need. If that
+	// one is passing, it is idle in a moment (unless it found a due policy).
+	int idle = -1;
+	int passing = -1;
+	for (int i = 0; i < table->size; i++) {
+		const Slot &slot = table->slots[i];
+		if (slot.database != MyDatabaseId || slot.leave_requested)
 			continue;
+		if (slot.state == SlotState::idle && (idle < 0 || slot.last_run > table->slots[idle].last_run))
+			idle = i;
+		if (slot.state == SlotState::passing && (passing < 0 || slot.last_run > table->slots[passing].last_run))
+			passing = i;
+	}
+	ClaimResult result = ClaimResult::none;
+	if (may_wait && passing >= 0 && (idle < 0 || table->slots[passing].last_run > table->slots[idle].last_run)) {
+		result = ClaimResult::wait;
+	} else if (idle >= 0) {
+		Slot &slot = table->slots[idle];
 		enter(slot, SlotState::claimed);
 		slot.request = request;
 		slot.claims++;
-		*claim = Claim{i, slot.pid, slot.procno, slot.claims};
-		claimed = true;
+		*claim = Claim{idle, slot.pid, slot.procno, slot.claims};
+		result = ClaimResult::claimed;
 	}
 	SpinLockRelease(&table->mutex);
-	if (claimed)
+	if (result == ClaimResult::claimed)
 		wake_claimed(*claim);
-	return claimed;
+	return result;
 }
 
 bool claim_served(const Claim &claim) {

@@ -46,8 +46,15 @@ struct Claim {
 	int procno;
 	uint64 claims;
 };
-// Hands the request to an idle worker of the current database.
-bool claim_idle_worker(dsm_handle request, Claim *claim);
+// Hands the request to the idle worker of the current database that ended
+// a run last. wait: with may_wait, a worker that is passing would be the
+// better one (it is idle in a moment, unless it found a due policy): ask
+// again shortly.
+enum class ClaimResult { claimed, wait, none };
+ClaimResult claim_idle_worker(dsm_handle request, bool may_wait, Claim *claim);
+// Whether a worker of the current database is passing (it will be idle in
+// a moment, unless it found a due policy).
+bool passing_worker_here();
 // Whether the claimed worker still serves the request (false once it went
 // back to passing or idle, or exited).
 bool claim_served(const Claim &claim);

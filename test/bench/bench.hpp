@@ -92,7 +92,7 @@ std::vector<std::string> leaf_relations(pqxx::connection &control);
 
 // Samples pg_stat_activity every 20 ms on its own connection while started.
 struct PollResult {
-	double worker_xact_ms = 0;   // longest xact age of a 'retention run' worker
+	double worker_xact_ms = 0;   // longest xact age of a 'retention worker' worker
 	std::string worker_activity; // its pg_stat_activity.query then
 	double horizon_ms = 0;     // oldest transaction holding an xid or xmin (see poller.cpp)
 	std::string horizon_by;    // who held it

@@ -269,7 +269,7 @@ std::string holder(const std::string &who, Contender contender) {
 		return contender == Contender::run          ? "caller of retention.run() (waiting)"
 		       : contender == Contender::prune_call ? "caller of CALL retention.prune() (waiting)"
 		                                             : "the prune's own transaction";
-	if (who == "retention run")
+	if (who == "retention worker")
 		return "run worker";
 	return who;
 }
@@ -334,7 +334,7 @@ int main_checked(int argc, char **argv) {
 	exec(*control, "CREATE EXTENSION retention");
 	// Where the scheduler serves the database (run.sh), its warm run worker
 	// serves the runs: wait for it, as a server running for a while has it.
-	const std::string warm_worker_sql = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention run' "
+	const std::string warm_worker_sql = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention worker' "
 	                                    "AND datname = current_database() AND state = 'idle'";
 	for (int i = 0; i < 100 && query_double(*control, warm_worker_sql) == 0; i++)
 		std::this_thread::sleep_for(std::chrono::milliseconds(100));

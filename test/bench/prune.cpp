@@ -19,7 +19,7 @@ SELECT
   coalesce(w.age_ms, 0), w.query, h.age_ms, h.who
 FROM (SELECT 1) AS one LEFT JOIN LATERAL (
   SELECT extract(epoch FROM clock_timestamp() - xact_start) * 1000 AS age_ms, query
-    FROM pg_stat_activity WHERE backend_type = 'retention run' AND xact_start IS NOT NULL
+    FROM pg_stat_activity WHERE backend_type = 'retention worker' AND xact_start IS NOT NULL
    ORDER BY xact_start LIMIT 1) AS w ON true
 LEFT JOIN LATERAL (
   SELECT extract(epoch FROM clock_timestamp() - xact_start) * 1000 AS age_ms,

@@ -47,7 +47,7 @@ RETENTION_CHECK(second_run_fails_naming_pid) {
 	const RunningRun running = await_running(conn, 0, 10000ms);
 	expect_eq(query_value<std::string>(conn, "SELECT coalesce(max(backend_type), '<none>') FROM pg_stat_activity "
 	                                         "WHERE pid = " + std::to_string(running.pid)),
-	          std::string("retention run"), "backend type of the running row's pid");
+	          std::string("retention worker"), "backend type of the running row's pid");
 
 	const auto start = Clock::now();
 	std::string message = expect_sql_error(
@@ -278,7 +278,7 @@ static void kill_worker_mid_run(pqxx::connection &conn, bool synchronous_batches
 		running = await_running(*own, 3, 10000ms);
 		expect_eq(query_value<std::string>(*own, "SELECT coalesce(max(backend_type), '<none>') FROM pg_stat_activity "
 		                                         "WHERE pid = " + std::to_string(running.pid)),
-		          std::string("retention run"), "backend type of the running row's pid");
+		          std::string("retention worker"), "backend type of the running row's pid");
 		seen_batches = query_value<int>(*own, "SELECT batches FROM retention.runs WHERE id = " +
 		                                          std::to_string(running.id));
 		expect(::kill(pid_t(running.pid), SIGKILL) == 0,
@@ -356,13 +356,13 @@ RETENTION_CHECK(killed_worker_is_settled_synchronous_batches) { kill_worker_mid_
 
 namespace {
 
-// The pid of the database's idle warm run worker, once there is one (-1 if
-// none appears within timeout).
+// The pid of an idle retention worker of the database, once there is one
+// (-1 if none appears within timeout).
 int await_warm_worker(pqxx::connection &conn, std::chrono::milliseconds timeout, int other_than = -1) {
 	int pid = -1;
 	eventually(timeout, [&] {
 		pid = query_value<int>(conn, "SELECT coalesce(max(pid), -1) FROM pg_stat_activity "
-		                             "WHERE backend_type = 'retention run' AND datname = current_database() "
+		                             "WHERE backend_type = 'retention worker' AND datname = current_database() "
 		                             "AND state = 'idle' AND pid <> " + std::to_string(other_than));
 		return pid > 0;
 	});
@@ -378,15 +378,16 @@ void add_expired_rows(pqxx::connection &conn) {
 
 } // namespace
 
-// Where the scheduler runs, a connected run worker waits for runs (an idle
-// 'retention run' in pg_stat_activity; retention.warm_worker). It serves one
+// Where the scheduler serves the database, a worker that has nothing to do
+// stays connected, idle, for retention.worker_idle_timeout. It serves one
 // manual run after another (the same pid in retention.runs), each pruning
 // exactly the expired rows; a run asked for while it is busy gets a worker of
-// its own; a cancelled run stops after its batch and the warm worker waits
-// for the next; turning the setting off sends it away (runs then start their
-// own workers, which exit); on again brings a new one; what a run's code set
-// for the session is gone before the next run; DROP DATABASE (of its own
-// database or another) is not held up by it.
+// its own; a cancelled run stops after its batch and the worker waits for the
+// next; retention.warm_worker = off sends idle workers away (runs then start
+// their own workers, which exit); on again, the launcher's look after the
+// reload leaves a new one waiting; what a run's code set for the session is
+// gone before the next run; DROP DATABASE (of its own database or another) is
+// not held up by it.
 RETENTION_CHECK(warm_worker_serves_runs) {
 	PrivateCluster cluster{conn.username()};
 	pqxx::connection postgres{cluster.conninfo("postgres")};
@@ -402,7 +403,7 @@ RETENTION_CHECK(warm_worker_serves_runs) {
 		tx.exec0("CREATE EXTENSION retention");
 	}
 	const int warm = await_warm_worker(db, 20000ms);
-	expect(warm > 0, "no idle warm run worker in the database 20 s after CREATE EXTENSION:\n" + cluster.log_tail());
+	expect(warm > 0, "no idle retention worker in the database 20 s after CREATE EXTENSION:\n" + cluster.log_tail());
 	create_slow_policy(db);
 	{
 		pqxx::nontransaction tx{db};
@@ -461,7 +462,12 @@ RETENTION_CHECK(warm_worker_serves_runs) {
 		expect(other[2].as<int>() != warm, "the run beside the slow one was served by the busy warm worker");
 		pruned = cancel_caller(db, slow, running, 2);
 	}
-	expect_eq(await_warm_worker(db, 5000ms), warm, "the idle warm worker after the cancelled run");
+	expect(eventually(5000ms,
+	                  [&] {
+		                  return query_value<long>(db, "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' "
+		                                               "AND pid = " + std::to_string(warm)) == 1;
+	                  }),
+	       "the warm worker was not idle 5 s after the cancelled run");
 	{
 		pqxx::nontransaction tx{db};
 		tx.exec0("UPDATE retention.policies SET batch_delay = '0' WHERE name = 'slow'");
@@ -499,7 +505,7 @@ RETENTION_CHECK(warm_worker_serves_runs) {
 		tx.exec1("SELECT pg_reload_conf()");
 	}
 	expect(eventually(5000ms, [&] { return count_run_workers(db) == 0; }),
-	       "a 'retention run' worker was still connected 5 s after retention.warm_worker = off");
+	       "a retention worker was still connected 5 s after retention.warm_worker = off");
 	add_other_rows();
 	pqxx::row cold = run("other");
 	expect_eq(cold[1].as<long>(), 3L, "rows_pruned of the run with retention.warm_worker = off");
@@ -513,7 +519,7 @@ RETENTION_CHECK(warm_worker_serves_runs) {
 		tx.exec1("SELECT pg_reload_conf()");
 	}
 	const int second = await_warm_worker(db, 10000ms, warm);
-	expect(second > 0, "no new warm run worker 10 s after retention.warm_worker was turned on again");
+	expect(second > 0, "no new idle worker 10 s after retention.warm_worker was turned on again");
 	add_other_rows();
 	expect_eq(run("other")[2].as<int>(), second, "pid of a run once the new warm worker waits");
 

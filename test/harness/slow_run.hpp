@@ -220,14 +220,14 @@ inline std::string await_settled(pqxx::connection &conn, long run_id, std::chron
 }
 
 inline long count_run_workers(pqxx::connection &conn) {
-	return query_value<long>(conn, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention run' "
+	return query_value<long>(conn, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'retention worker' "
 	                                  "AND datname = current_database()");
 }
 
 inline void expect_no_run_worker_left(pqxx::connection &conn) {
 	expect(eventually(5000ms, [&] { return count_run_workers(conn) == 0; }),
-	       "a 'retention run' worker was still in pg_stat_activity 5 s after its run ended:\n" +
-	           query_text(conn, "SELECT pid, state, query FROM pg_stat_activity WHERE backend_type = 'retention run' "
+	       "a 'retention worker' worker was still in pg_stat_activity 5 s after its run ended:\n" +
+	           query_text(conn, "SELECT pid, state, query FROM pg_stat_activity WHERE backend_type = 'retention worker' "
 	                           "AND datname = current_database()"));
 }
 

@@ -207,7 +207,7 @@ RETENTION_CHECK(partition_detached_mid_run_is_left_alone) {
 	BackgroundRun run{harness::connection_string_for(conn.dbname()), "measurements"};
 	expect(eventually(10000ms, [&] {
 		       return query_value<long>(conn, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
-		                                      "'retention run' AND wait_event = 'PgSleep' AND datname = current_database()") > 0;
+		                                      "'retention worker' AND wait_event = 'PgSleep' AND datname = current_database()") > 0;
 	       }),
 	       "the run did not reach the gate");
 	as_role(conn, "harness_trust_alice", "ALTER TABLE public.measurements DETACH PARTITION public.m_old");
@@ -278,7 +278,7 @@ RETENTION_CHECK(partition_detached_while_pruned_row_by_row) {
 	BackgroundRun run{harness::connection_string_for(conn.dbname()), "readings"};
 	expect(eventually(10000ms, [&] {
 		       return query_value<long>(conn, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
-		                                      "'retention run' AND wait_event = 'PgSleep' AND datname = current_database()") > 0;
+		                                      "'retention worker' AND wait_event = 'PgSleep' AND datname = current_database()") > 0;
 	       }),
 	       "the run did not reach the gate");
 	// DETACH waits for the batch at the gate.
