@@ -65,6 +65,16 @@ inline Latch *proc_latch(int number) {
 #endif
 }
 
+// The pid of the process that has the PGPROC with a given number (0 when
+// none has). Set from the process's start, before it connects.
+inline int proc_pid(int number) {
+#if PG_VERSION_NUM >= 170000
+	return GetPGProcByNumber(number)->pid;
+#else
+	return ProcGlobal->allProcs[number].pid;
+#endif
+}
+
 // Entry idx (1-based) of this backend's snapshot of every backend's status.
 inline LocalPgBackendStatus *backend_status(int idx) {
 #if PG_VERSION_NUM >= 160000

@@ -26,6 +26,7 @@ struct WaitingRun {
 	Claim claim;
 	BackgroundWorkerHandle *handle;
 	int slot;                // the started worker's slot; -1 without the table
+	uint64 reservation;
 	bool waiting_for_slot;   // counted among the manual waiters
 	RunRequest *request;
 	dsm_segment *segment;
@@ -66,7 +67,7 @@ bool worker_running(WaitingRun *waiting) {
 	if (status != BGWH_STOPPED)
 		return true;
 	if (waiting->slot >= 0)
-		unreserve_slot(waiting->slot); // it never adopted it (it could not connect)
+		unreserve_slot(waiting->slot, waiting->reservation); // it stopped before adopting it
 	return false;
 }
 
@@ -91,7 +92,7 @@ void raise_no_postmaster_slot() {
 void start_unbudgeted_worker(WaitingRun *waiting) {
 	constexpr int attempts = 50;
 	for (int attempt = 1;; attempt++) {
-		if (start_worker(MyDatabaseId, -1, dsm_segment_handle(waiting->segment), &waiting->handle))
+		if (start_worker(MyDatabaseId, -1, 0, dsm_segment_handle(waiting->segment), &waiting->handle))
 			return;
 		if (attempt == attempts)
 			raise_no_postmaster_slot();
@@ -121,13 +122,15 @@ void hand_over(WaitingRun *waiting) {
 			pause_ms(5);
 			continue;
 		}
-		int slot = reserve_slot(MyDatabaseId, handle);
+		uint64 reservation = 0;
+		int slot = reserve_slot(MyDatabaseId, handle, &reservation);
 		if (slot >= 0) {
-			if (start_worker(MyDatabaseId, slot, handle, &waiting->handle)) {
+			if (start_worker(MyDatabaseId, slot, reservation, handle, &waiting->handle)) {
 				waiting->slot = slot;
+				waiting->reservation = reservation;
 				break;
 			}
-			unreserve_slot(slot);
+			unreserve_slot(slot, reservation);
 			// The postmaster's slots are taken. By retention's own workers
 			// too: one that is idle can make room. By others only: not
 			// retention's to wait for, beyond the moment a worker that just
@@ -167,7 +170,7 @@ void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *re
 	auto *request = static_cast<RunRequest *>(dsm_segment_address(segment));
 	init_request(request, policy, dry_run, false);
 
-	WaitingRun waiting{false, {}, nullptr, -1, false, request, segment};
+	WaitingRun waiting{false, {}, nullptr, -1, 0, false, request, segment};
 	TimestampTz started = GetCurrentTimestamp();
 	TimestampTz last_notice = started;
 	uint64 rows_noticed = 0;

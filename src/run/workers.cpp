@@ -22,6 +22,7 @@ struct Slot {
 	dsm_handle request;    // reserved or claimed: the request to serve (0: a pass)
 	uint64 claims;         // requests handed to this slot so far
 	TimestampTz last_run;  // when its worker last ended a run
+	uint64 reservations;   // times it was reserved: names one reservation
 	bool pass_requested;
 	bool leave_requested;
 };
@@ -39,6 +40,7 @@ struct Table {
 struct StartArguments {
 	int slot;
 	dsm_handle request;
+	uint64 reservation;
 };
 static_assert(sizeof(StartArguments) <= BGW_EXTRALEN);
 
@@ -55,7 +57,7 @@ void initialize_table(void *memory) {
 	fresh->database_waiting = false;
 	fresh->launcher_procno = -1;
 	for (int i = 0; i < fresh->size; i++)
-		fresh->slots[i] = Slot{SlotState::free, InvalidOid, 0, 0, 0, 0, 0, 0, false, false};
+		fresh->slots[i] = Slot{SlotState::free, InvalidOid, 0, 0, 0, 0, 0, 0, 0, false, false};
 }
 
 // Under the mutex.
@@ -85,7 +87,7 @@ void request_worker_table_memory() {
 
 bool have_worker_table() { return table != nullptr; }
 
-int reserve_slot(Oid database, dsm_handle request) {
+int reserve_slot(Oid database, dsm_handle request, uint64 *reservation) {
 	int chosen = -1;
 	SpinLockAcquire(&table->mutex);
 	if (count_in_use() < setting_max_workers)
@@ -93,24 +95,23 @@ int reserve_slot(Oid database, dsm_handle request) {
 			Slot &slot = table->slots[i];
 			if (slot.state != SlotState::free)
 				continue;
-			uint64 claims = slot.claims;
-			slot = Slot{SlotState::reserved, database, 0, 0, 0, request, claims, 0, false, false};
+			slot = Slot{SlotState::reserved, database, 0, 0, GetCurrentTimestamp(), request, slot.claims, 0,
+			            slot.reservations + 1, false, false};
+			*reservation = slot.reservations;
 			chosen = i;
 		}
-	if (chosen >= 0)
-		table->slots[chosen].since = GetCurrentTimestamp();
 	SpinLockRelease(&table->mutex);
 	return chosen;
 }
 
-void unreserve_slot(int slot) {
+void unreserve_slot(int slot, uint64 reservation) {
 	SpinLockAcquire(&table->mutex);
-	if (table->slots[slot].state == SlotState::reserved)
+	if (table->slots[slot].state == SlotState::reserved && table->slots[slot].reservations == reservation)
 		table->slots[slot].state = SlotState::free;
 	SpinLockRelease(&table->mutex);
 }
 
-bool start_worker(Oid database, int slot, dsm_handle request, BackgroundWorkerHandle **handle) {
+bool start_worker(Oid database, int slot, uint64 reservation, dsm_handle request, BackgroundWorkerHandle **handle) {
 	BackgroundWorker worker;
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -121,16 +122,17 @@ bool start_worker(Oid database, int slot, dsm_handle request, BackgroundWorkerHa
 	strlcpy(worker.bgw_name, "retention worker", BGW_MAXLEN);
 	strlcpy(worker.bgw_type, "retention worker", BGW_MAXLEN);
 	worker.bgw_main_arg = ObjectIdGetDatum(database);
-	StartArguments arguments{slot, request};
+	StartArguments arguments{slot, request, reservation};
 	memcpy(worker.bgw_extra, &arguments, sizeof(arguments));
 	worker.bgw_notify_pid = MyProcPid;
 	return RegisterDynamicBackgroundWorker(&worker, handle);
 }
 
-void read_start_arguments(int *slot, dsm_handle *request) {
+void read_start_arguments(int *slot, uint64 *reservation, dsm_handle *request) {
 	StartArguments arguments;
 	memcpy(&arguments, MyBgworkerEntry->bgw_extra, sizeof(arguments));
 	*slot = arguments.slot;
+	*reservation = arguments.reservation;
 	*request = arguments.request;
 }
 
@@ -234,27 +236,19 @@ bool evict_idle_worker(Oid except) {
 }
 
 void sweep_slots() {
-	// Pids are checked outside the spinlock (BackendPidGetProc takes an LWLock).
-	int *pids = static_cast<int *>(palloc0(sizeof(int) * table->size));
 	TimestampTz now = GetCurrentTimestamp();
 	SpinLockAcquire(&table->mutex);
 	for (int i = 0; i < table->size; i++) {
 		Slot &slot = table->slots[i];
 		if (slot.state == SlotState::reserved && now - slot.since > reservation_lifetime_usecs)
 			slot.state = SlotState::free;
-		else if (slot.state != SlotState::free && slot.state != SlotState::reserved)
-			pids[i] = slot.pid;
+		// Its PGPROC names it from the process's start (before it connects,
+		// unlike the proc array): another pid there, the worker is gone.
+		else if (slot.state != SlotState::free && slot.state != SlotState::reserved &&
+		         compat::proc_pid(slot.procno) != slot.pid)
+			slot.state = SlotState::free;
 	}
 	SpinLockRelease(&table->mutex);
-	for (int i = 0; i < table->size; i++) {
-		if (pids[i] == 0 || BackendPidGetProc(pids[i]))
-			continue;
-		SpinLockAcquire(&table->mutex);
-		if (table->slots[i].pid == pids[i] && table->slots[i].state != SlotState::free)
-			table->slots[i].state = SlotState::free;
-		SpinLockRelease(&table->mutex);
-	}
-	pfree(pids);
 }
 
 DatabaseWorkers workers_of(Oid database) {
@@ -318,11 +312,11 @@ bool slot_wanted() {
 	return wanted;
 }
 
-bool adopt_slot(int slot_index, Oid database, dsm_handle *request) {
+bool adopt_slot(int slot_index, uint64 reservation, Oid database, dsm_handle *request) {
 	bool adopted = false;
 	SpinLockAcquire(&table->mutex);
 	Slot &slot = table->slots[slot_index];
-	if (slot.state == SlotState::reserved && slot.database == database) {
+	if (slot.state == SlotState::reserved && slot.reservations == reservation && slot.database == database) {
 		*request = slot.request;
 		slot.pid = MyProcPid;
 		slot.procno = compat::my_proc_number();
@@ -331,8 +325,11 @@ bool adopt_slot(int slot_index, Oid database, dsm_handle *request) {
 		my_slot = slot_index;
 	}
 	SpinLockRelease(&table->mutex);
+	// After the process's row in pg_stat_activity is gone (a
+	// before_shmem_exit callback): pg_stat_activity never shows more
+	// retention workers than there are slots taken.
 	if (adopted)
-		before_shmem_exit(release_at_exit, 0);
+		on_shmem_exit(release_at_exit, 0);
 	return adopted;
 }
 

@@ -28,16 +28,17 @@ bool have_worker_table();
 
 // Starting a worker. A slot for a new worker in database, with the request
 // it is to serve first (0: a scheduling pass); -1 when retention.max_workers
-// slots are taken. unreserve_slot gives it back when the worker could not be
-// started or stopped before adopting it.
-int reserve_slot(Oid database, dsm_handle request);
-void unreserve_slot(int slot);
+// slots are taken. *reservation names this reservation of the slot:
+// unreserve_slot gives it back when the worker could not be started or
+// stopped before adopting it (and leaves a later reservation alone).
+int reserve_slot(Oid database, dsm_handle request, uint64 *reservation);
+void unreserve_slot(int slot, uint64 reservation);
 // Registers a retention worker for database with the postmaster: for slot
 // (-1 without the table: a worker outside any budget that serves request
 // and exits). The caller (bgw_notify_pid) is told of its start and stop.
 // False when the postmaster has no free background worker slot. *handle is
 // allocated in the current memory context.
-bool start_worker(Oid database, int slot, dsm_handle request, BackgroundWorkerHandle **handle);
+bool start_worker(Oid database, int slot, uint64 reservation, dsm_handle request, BackgroundWorkerHandle **handle);
 
 // A claim names the idle worker serving one request.
 struct Claim {
@@ -91,10 +92,10 @@ void note_database_waiting(bool waiting);
 bool slot_wanted();
 
 // The worker. What its starter handed it.
-void read_start_arguments(int *slot, dsm_handle *request);
+void read_start_arguments(int *slot, uint64 *reservation, dsm_handle *request);
 // Takes its slot (reserved for it); false if it was given up.
 // Returns the request to serve first (0: none).
-bool adopt_slot(int slot, Oid database, dsm_handle *request);
+bool adopt_slot(int slot, uint64 reservation, Oid database, dsm_handle *request);
 bool have_slot();
 // More slots are taken than retention.max_workers allows (it was lowered):
 // a worker that ends a run leaves.
@@ -104,7 +105,7 @@ void set_running();
 // Waits idle for work until leave_at (then leaves) or pass_at (then passes).
 enum class Work { serve, pass, leave };
 Work wait_for_work(TimestampTz leave_at, TimestampTz pass_at, dsm_handle *request);
-// Gives the slot up (also registered as a before_shmem_exit callback by
+// Gives the slot up (also registered as an on_shmem_exit callback by
 // adopt_slot). After this the worker takes no more work.
 void release_slot();
 

@@ -311,10 +311,11 @@ void retention_worker_main(Datum argument) {
 	BackgroundWorkerUnblockSignals();
 
 	int slot;
+	uint64 reservation;
 	dsm_handle request;
-	run::read_start_arguments(&slot, &request);
+	run::read_start_arguments(&slot, &reservation, &request);
 	// Given up by its starter (it took too long to start): not counted any more.
-	if (slot >= 0 && !run::adopt_slot(slot, DatumGetObjectId(argument), &request))
+	if (slot >= 0 && !run::adopt_slot(slot, reservation, DatumGetObjectId(argument), &request))
 		proc_exit(0);
 	if (slot >= 0)
 		before_shmem_exit(mark_due_if_stale, 0);

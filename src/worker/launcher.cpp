@@ -34,6 +34,7 @@ constexpr int64 failed_start_delay_usecs = 10 * USECS_PER_SEC;
 // slot (the database went, the connection failed) gives the slot back.
 struct Started {
 	int slot;
+	uint64 reservation;
 	Oid database;
 	TimestampTz started_at;
 	BackgroundWorkerHandle *handle;
@@ -86,7 +87,7 @@ void settle_started() {
 		auto *entry = static_cast<Started *>(lfirst(cell));
 		pid_t pid;
 		if (GetBackgroundWorkerPid(entry->handle, &pid) == BGWH_STOPPED) {
-			run::unreserve_slot(entry->slot);
+			run::unreserve_slot(entry->slot, entry->reservation);
 			postpone_if_unseen(entry->database, entry->started_at, GetCurrentTimestamp() + failed_start_delay_usecs);
 			pfree(entry->handle);
 			pfree(entry);
@@ -102,20 +103,22 @@ void settle_started() {
 }
 
 bool start_pass_worker(Oid database) {
-	int slot = run::reserve_slot(database, 0);
+	uint64 reservation = 0;
+	int slot = run::reserve_slot(database, 0, &reservation);
 	if (slot < 0)
 		return false;
 	MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
 	auto *entry = static_cast<Started *>(palloc0(sizeof(Started)));
 	entry->slot = slot;
+	entry->reservation = reservation;
 	entry->database = database;
 	entry->started_at = GetCurrentTimestamp();
-	bool registered = run::start_worker(database, slot, 0, &entry->handle);
+	bool registered = run::start_worker(database, slot, reservation, 0, &entry->handle);
 	if (registered)
 		started = lappend(started, entry);
 	MemoryContextSwitchTo(caller);
 	if (!registered) {
-		run::unreserve_slot(slot);
+		run::unreserve_slot(slot, reservation);
 		pfree(entry);
 	}
 	return registered;
