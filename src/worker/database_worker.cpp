@@ -345,6 +345,7 @@ void retention_worker_main(Datum argument) {
 	}
 	(void)in_transaction(settle_dead_runs, nullptr, keep);
 
+	bool ran_scheduled = false;
 	for (;;) {
 		CHECK_FOR_INTERRUPTS();
 		reload_settings();
@@ -364,8 +365,9 @@ void retention_worker_main(Datum argument) {
 		}
 
 		// Someone waits for a slot, or the budget was lowered: after a run
-		// this worker leaves, saying first what is due here.
-		bool yield = run::slot_wanted() || run::over_budget();
+		// this worker leaves, saying first what is due here. (Not before
+		// its first: the slot was given to this database to run something.)
+		bool yield = run::over_budget() || (ran_scheduled && run::slot_wanted());
 		Pass pass;
 		if (!look(&pass, !yield, pass_context)) {
 			pass.next_due = GetCurrentTimestamp() + failed_pass_retry_usecs;
@@ -386,6 +388,7 @@ void retention_worker_main(Datum argument) {
 			if (pass.found) {
 				if (!run_scheduled(&pass))
 					proc_exit(0);
+				ran_scheduled = true;
 				continue;
 			}
 		}

@@ -31,7 +31,8 @@ CREATE TABLE samples (at timestamptz NOT NULL, workers int NOT NULL, launchers i
 
 # The sampler: a session that counts retention's processes every 100 ms,
 # each sample committed, until it is told to stop.
-my $sampler = $node->background_psql('postgres', on_error_stop => 0);
+my $sampler = $node->background_psql('postgres', on_error_stop => 0, timeout => 900);
+$sampler->set_query_timer_restart();
 $sampler->query_until(qr/sampling/, q(\echo sampling
 CREATE TABLE stop_sampling (stop boolean);
 DO $$
@@ -259,7 +260,7 @@ is($still, 't', 'policies still run within the lower budget');
 $node->safe_psql('postgres', 'ALTER SYSTEM RESET retention.max_workers');
 $node->reload;
 
-$node->safe_psql('postgres', 'CREATE TABLE IF NOT EXISTS stop_sampling (stop boolean); INSERT INTO stop_sampling VALUES (true)');
+$node->safe_psql('postgres', 'INSERT INTO stop_sampling VALUES (true)');
 $sampler->query_until(qr/stopped/, '');
 $sampler->quit;
 $node->stop;
