@@ -200,18 +200,24 @@ void wake_launcher() {
 
 bool request_pass(Oid database) {
 	int procno = -1;
+	bool asked = false;
 	SpinLockAcquire(&table->mutex);
-	for (int i = 0; i < table->size && procno < 0; i++) {
-		Slot &slot = table->slots[i];
-		if (slot.state != SlotState::idle || slot.database != database || slot.leave_requested)
-			continue;
-		slot.pass_requested = true;
-		procno = slot.procno;
-	}
+	// An idle worker passes now. One that is passing may have looked before
+	// what made the database due: it passes again before it idles.
+	const SlotState preferred[] = {SlotState::idle, SlotState::passing};
+	for (SlotState state : preferred)
+		for (int i = 0; i < table->size && !asked; i++) {
+			Slot &slot = table->slots[i];
+			if (slot.state != state || slot.database != database || slot.leave_requested)
+				continue;
+			slot.pass_requested = true;
+			procno = slot.procno;
+			asked = true;
+		}
 	SpinLockRelease(&table->mutex);
 	if (procno >= 0)
 		SetLatch(compat::proc_latch(procno));
-	return procno >= 0;
+	return asked;
 }
 
 bool evict_idle_worker(Oid except) {

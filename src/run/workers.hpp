@@ -65,7 +65,8 @@ void wake_claimed(const Claim &claim);
 // wait for a slot wake it.
 void register_launcher(int procno);
 void wake_launcher();
-// Asks an idle worker of database for a pass; false if none is idle.
+// Asks an idle worker of database for a pass (or, if none is idle, a
+// passing one for another pass); false if there is neither.
 bool request_pass(Oid database);
 // Asks the longest-idle worker (of another database than except, if
 // valid) to leave, freeing its slot soon; false if no worker is idle.

@@ -151,12 +151,15 @@ cmp_ok($node->safe_psql('alicedb', $safe . "SELECT sum(repeats) FROM retention.r
 $node->safe_psql('alicedb', $safe . q{
 CREATE TABLE public.odd (id int, at timestamptz);
 -- Every minute, last edited two minutes ago: due at once; after a failure
--- the retry waits (at most half the period: 30 s).
+-- the retry waits (at most half the period: 30 s). One transaction: a
+-- worker may run the policy as soon as its row commits.
+BEGIN;
 INSERT INTO retention.policies (name, relation, time_column, retain, schedule, updated_at)
 VALUES ('odd', 'public.odd', 'at', '1 day', '1 minute', now() - interval '2 minutes');
 ALTER TABLE retention.policies DISABLE TRIGGER validate;
 UPDATE retention.policies SET retain = '178000000 years' WHERE name = 'odd';
 ALTER TABLE retention.policies ENABLE TRIGGER validate;
+COMMIT;
 });
 ok(poll_until($node, 'alicedb', $safe . "SELECT count(*) > 0 FROM retention.runs WHERE policy = 'odd'", 't', 15),
 	'the worker tried the policy');
