@@ -99,9 +99,6 @@ RETENTION_FUNCTION(retention_next_run_time) {
 	PG_RETURN_TIMESTAMPTZ(api::from_unix_seconds(*regular));
 }
 
-// Whether the background worker schedules policies of this database now:
-// retention.enabled is on, retention.databases includes it, and the
-// launcher runs (the library is in shared_preload_libraries).
 // Whether this database's policies are scheduled: the library is preloaded
 // (its launcher and workers exist, the launcher perhaps restarting), the
 // server is not in recovery (they start at promotion), and the settings
