@@ -157,9 +157,12 @@ void find_work(void *argument) {
 	pass->extension_missing = !OidIsValid(get_extension_oid("retention", true));
 	if (pass->extension_missing)
 		return;
-	pass->view_time = GetCurrentTimestamp();
+	// Read-only: the status and the foreign keys below are read in one
+	// snapshot, the transaction's, taken after view_time. (A fresh snapshot
+	// here could see policies committed after the one the foreign keys are
+	// read in: a parent would not wait for its new child.)
 	border::spi_run("SELECT policy, next_run_at, running FROM retention.status ORDER BY policy", 0, nullptr, nullptr,
-	                nullptr, SPI_OK_SELECT);
+	                nullptr, SPI_OK_SELECT, true);
 	int count = int(SPI_processed);
 	TimestampTz now = GetCurrentTimestamp();
 	char **names = static_cast<char **>(palloc0(sizeof(char *) * Max(count, 1)));
@@ -229,6 +232,7 @@ void find_work(void *argument) {
 bool look(Pass *pass, bool take, MemoryContext context) {
 	memset(pass, 0, sizeof(Pass));
 	pass->take = take;
+	pass->view_time = GetCurrentTimestamp(); // before the pass's snapshot
 	pgstat_report_activity(STATE_RUNNING, "retention: looking for due policies");
 	bool ok = in_transaction(find_work, pass, context);
 	if (!ok && pass->locked)
@@ -373,7 +377,10 @@ void retention_worker_main(Datum argument) {
 		// Someone waits for a slot, or the budget was lowered: after a run
 		// this worker leaves, saying first what is due here. (Not before
 		// its first: the slot was given to this database to run something.)
-		bool yield = run::over_budget() || (ran_scheduled && run::slot_wanted());
+		// Nor does it start a run while its database has its fair share
+		// of the budget running: the workers running there pass again.
+		bool yield = run::over_budget() || (ran_scheduled && run::slot_wanted()) ||
+		             fair_share_reached(MyDatabaseId);
 		Pass pass;
 		if (!look(&pass, !yield, pass_context)) {
 			pass.next_due = GetCurrentTimestamp() + failed_pass_retry_usecs;

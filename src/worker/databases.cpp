@@ -186,6 +186,22 @@ DatabaseDue *due_databases(TimestampTz now, int *count) {
 	return due;
 }
 
+bool fair_share_reached(Oid database) {
+	if (!table)
+		return false;
+	int share = Max(1, setting_max_workers - 1);
+	if (run::workers_of(database).running < share)
+		return false;
+	bool others = false;
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size && !others; i++) {
+		const Entry &entry = table->entries[i];
+		others = OidIsValid(entry.database) && entry.database != database && entry.next_due != never_due;
+	}
+	SpinLockRelease(&table->mutex);
+	return others;
+}
+
 TimestampTz earliest_due(bool (*has_worker)(Oid database)) {
 	TimestampTz earliest = never_due;
 	SpinLockAcquire(&table->mutex);

@@ -33,6 +33,13 @@ void wake_database_at_commit();
 // created from a template that has policies is served at once).
 void rescan_databases_at_commit();
 
+// The fair share: while another database has policies, one database never
+// holds every slot of the budget with runs, so that long runs there (four
+// two-hour prunes) cannot keep the others waiting. True when database has
+// retention.max_workers - 1 workers running (at least one) and another
+// database has something scheduled: it starts no further run meanwhile.
+bool fair_share_reached(Oid database);
+
 // The launcher's side.
 struct DatabaseDue {
 	Oid database;

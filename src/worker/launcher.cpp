@@ -139,6 +139,9 @@ bool dispatch() {
 			(void)run::request_pass(database); // an idle one looks now; a passing one will see it
 			continue;
 		}
+		// Its own workers pass again when a run of theirs ends.
+		if (fair_share_reached(database))
+			continue;
 		if (start_pass_worker(database))
 			continue;
 		// No slot (or the postmaster has none): an idle worker elsewhere
@@ -150,7 +153,11 @@ bool dispatch() {
 	return waiting;
 }
 
-bool has_looking_worker(Oid database) { return run::workers_of(database).looking > 0; }
+// Whether a worker of database will see what is due there without the
+// launcher: one looks, or its running ones will when their runs end.
+bool has_looking_worker(Oid database) {
+	return run::workers_of(database).looking > 0 || fair_share_reached(database);
+}
 
 } // namespace
 

@@ -6,7 +6,8 @@
 # Manual runs in any database succeed meanwhile. Policies of one database
 # run in parallel, parents after their children. Launcher and workers terminated over and over mid-run: no run
 # is left 'running', no policy ever has two runs at once, nothing is lost.
-# A lower budget applies after a reload.
+# A lower budget applies after a reload; a database with long runs leaves
+# a slot to the others (the fair share).
 use strict;
 use warnings;
 
@@ -257,6 +258,48 @@ cmp_ok($most, '<=', 2, "with retention.max_workers = 2, at most 2 workers ($most
 cmp_ok($most, '>=', 1, 'and still some');
 my $still = $node->safe_psql($dbs[5], "SELECT max(started_at) > now() - interval '20 seconds' FROM retention.runs WHERE policy = 'p_$dbs[5]'");
 is($still, 't', 'policies still run within the lower budget');
+
+########################################################################
+# 5. The fair share: with a budget of 2, a database with two long runs
+#    due at once runs them one after the other, leaving the other slot to
+#    the 59 databases whose policies are due every 5 s.
+########################################################################
+my $hog = $dbs[20];
+$node->safe_psql($hog, q{
+CREATE TABLE long_a (id bigserial PRIMARY KEY, at timestamptz NOT NULL);
+CREATE TABLE long_b (id bigserial PRIMARY KEY, at timestamptz NOT NULL);
+INSERT INTO long_a (at) SELECT now() - interval '2 days' FROM generate_series(1, 120);
+INSERT INTO long_b (at) SELECT now() - interval '2 days' FROM generate_series(1, 120);
+BEGIN;
+INSERT INTO retention.policies (name, relation, time_column, retain, schedule, batch_size, batch_delay, updated_at)
+	VALUES ('long_a', 'long_a', 'at', '1 day', '1 hour', 4, '200 ms', now() - interval '2 hours'),
+	       ('long_b', 'long_b', 'at', '1 day', '1 hour', 4, '200 ms', now() - interval '2 hours');
+COMMIT;
+});
+ok( poll_until(
+		$node, $hog,
+		"SELECT count(*) FROM retention.runs WHERE policy IN ('long_a', 'long_b') AND status = 'succeeded' AND rows_pruned = 120",
+		'2', 90),
+	'fair share: both long runs ended, each pruning its 120 rows');
+is( $node->safe_psql($hog, q{
+SELECT a.started_at >= b.finished_at OR b.started_at >= a.finished_at
+FROM retention.runs a, retention.runs b WHERE a.policy = 'long_a' AND b.policy = 'long_b'}),
+	't', 'fair share: with a budget of 2 and other databases due, the two long runs did not hold both slots at once');
+my ($long_from, $long_to) = split /\|/, $node->safe_psql($hog, q{
+SELECT extract(epoch FROM min(started_at)) || '|' || extract(epoch FROM max(finished_at))
+FROM retention.runs WHERE policy IN ('long_a', 'long_b')});
+# Runs that prune nothing fold into one row of retention.runs: count the
+# other databases' runs in the server log.
+my $others_ran = 0;
+$log = slurp_file($node->logfile);
+while ($log =~ /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d\.\d+) UTC \[\d+\] LOG:  retention: p_db\d\d: run \d+ succeeded/mg)
+{
+	my $at = timegm(0, $5, $4, $3, $2 - 1, $1) + $6;
+	$others_ran++ if $at > $long_from && $at < $long_to;
+}
+note(sprintf('long runs took %.1f s in all; the other databases had %d runs meanwhile', $long_to - $long_from, $others_ran));
+cmp_ok($others_ran, '>=', 20, 'fair share: the other databases kept running their 5-second policies meanwhile');
+
 $node->safe_psql('postgres', 'ALTER SYSTEM RESET retention.max_workers');
 $node->reload;
 
