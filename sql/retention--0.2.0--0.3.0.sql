@@ -60,3 +60,286 @@ CROSS JOIN LATERAL (
                            WHERE ok.policy = p.name AND NOT ok.dry_run
                              AND ok.status IN ('succeeded', 'partial', 'cancelled')), 0)
 ) failures;
+
+-- Visibility ------------------------------------------------------------
+
+-- Counters that only grow. retention.runs is bounded (history_retention,
+-- history_runs_per_policy): what history pruning deletes from it is added
+-- here first, in the same statement, so that the totals of
+-- retention.counters (and the metrics) never go down.
+CREATE TABLE retention.run_totals (
+    policy               text NOT NULL,
+    relation             text NOT NULL,
+    status               text NOT NULL,
+    owner                regrole NOT NULL,       -- of the newest run added: who may see the row
+    runs                 bigint NOT NULL,
+    rows_pruned          bigint NOT NULL,
+    batches              bigint NOT NULL,
+    partitions_dropped   bigint NOT NULL,
+    last_finished_at     timestamptz,
+    PRIMARY KEY (policy, relation, status)
+);
+COMMENT ON TABLE retention.run_totals IS
+    'What history pruning removed from retention.runs, summed per policy, relation and status (the counters never go down)';
+ALTER TABLE retention.run_totals ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owner_members ON retention.run_totals FOR SELECT
+    USING (pg_has_role(owner, 'MEMBER'));
+GRANT SELECT ON retention.run_totals TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('retention.run_totals', '');
+
+-- Every real run ever recorded, per policy, relation and status: the rows
+-- of retention.runs (a folded row counts its repeats) plus run_totals. A
+-- run in flight counts its committed batches (status 'running').
+CREATE VIEW retention.counters WITH (security_invoker = true) AS
+SELECT policy, relation, status,
+       sum(runs)::bigint               AS runs,
+       sum(rows_pruned)::bigint        AS rows_pruned,
+       sum(batches)::bigint            AS batches,
+       sum(partitions_dropped)::bigint AS partitions_dropped,
+       max(last_finished_at)           AS last_finished_at
+FROM (
+    SELECT r.policy, coalesce(r.relation, '') AS relation, r.status, r.repeats::bigint AS runs,
+           r.rows_pruned, r.batches::bigint, r.partitions_dropped::bigint, r.finished_at AS last_finished_at
+    FROM retention.runs r
+    WHERE NOT r.dry_run
+    UNION ALL
+    SELECT t.policy, t.relation, t.status, t.runs, t.rows_pruned, t.batches, t.partitions_dropped, t.last_finished_at
+    FROM retention.run_totals t
+) c
+GROUP BY policy, relation, status;
+COMMENT ON VIEW retention.counters IS
+    'Totals of every real run per policy, relation and status, history pruning included: they only grow';
+GRANT SELECT ON retention.counters TO PUBLIC;
+
+-- Whether a column's name says it holds a time (integer columns such as
+-- expires_at_ms, created_epoch), and whether it says expiry.
+CREATE FUNCTION retention.name_says_time(column_name name) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN column_name::text ~* '(^|_)(at|on|time|timestamp|ts|date|day|epoch|expires?|expiry|expiration|until|deadline)(_|$)|^(created|updated|deleted|expired|modified|inserted|finished|started|ended|last_seen|seen)|expir|epoch'
+        OR column_name::text ~ '[a-z0-9](At|On|Time|Date|Until|Ts)([A-Z_]|$)';
+CREATE FUNCTION retention.name_says_expiry(column_name name) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN column_name::text ~* '(expir|(^|_)ttl(_|$)|until|deadline|valid_to|purge|delete_after)';
+
+-- Every user table and the decision about it. The decision comes from
+-- every policy (a table another role prunes is 'pruned' for everyone: that
+-- is not a secret worth a wrong answer); the policy names and reasons
+-- listed are those the caller may see (row-level security).
+CREATE FUNCTION retention.coverage_decisions() RETURNS TABLE (relation oid, decision text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    SELECT p.relation::oid,
+           CASE WHEN bool_or(p.enabled AND p.retain IS NOT NULL) THEN 'pruned'
+                WHEN bool_or(p.retain IS NULL) THEN 'kept'
+                ELSE 'disabled' END
+    FROM retention.policies p
+    GROUP BY p.relation
+    $$;
+COMMENT ON FUNCTION retention.coverage_decisions() IS
+    'The decision about each table that has a policy, from every policy whoever owns it (no names)';
+
+CREATE VIEW retention.coverage WITH (security_invoker = true) AS
+SELECT c.oid::regclass AS relation,
+       coalesce(d.decision, 'none') AS decision,
+       coalesce(seen.policies, '{}') AS policies,
+       seen.reason,
+       coalesce(cols.expiry_columns, '{}') AS expiry_columns,
+       seen.retain,
+       c.reltuples::bigint AS estimated_rows,
+       pg_total_relation_size(c.oid) AS total_bytes
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN retention.coverage_decisions() d ON d.relation = c.oid
+LEFT JOIN LATERAL (
+    SELECT array_agg(p.name ORDER BY p.name) AS policies,
+           string_agg(p.reason, '; ' ORDER BY p.name) FILTER (WHERE p.retain IS NULL) AS reason,
+           min(p.retain) FILTER (WHERE p.enabled) AS retain
+    FROM retention.policies p
+    WHERE p.relation = c.oid
+) seen ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(a.attname ORDER BY retention.name_says_expiry(a.attname) DESC, a.attnum) AS expiry_columns,
+           bool_or(retention.name_says_expiry(a.attname)) AS says_expiry
+    FROM pg_attribute a
+    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      AND (a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype)
+           OR (a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype)
+               AND retention.name_says_time(a.attname)))
+) cols ON true
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'retention')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e
+                  WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')
+ORDER BY coalesce(d.decision, 'none') = 'none' DESC,
+         coalesce(cols.says_expiry, false) DESC,
+         cardinality(cols.expiry_columns) DESC NULLS LAST,
+         n.nspname, c.relname;
+COMMENT ON VIEW retention.coverage IS
+    'Every user table of the database, its retention decision (pruned, kept, disabled, none), its policies and the columns that look like creation or expiry times';
+GRANT SELECT ON retention.coverage TO PUBLIC;
+
+-- A label value in the Prometheus text format.
+CREATE FUNCTION retention.prometheus_label(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN '"' || replace(replace(replace(value, E'\\', E'\\\\'), '"', E'\\"'), E'\n', E'\\n') || '"';
+
+-- The metrics of the policies the caller may see, in the Prometheus text
+-- exposition format (docs/monitoring.md). Counters come from
+-- retention.counters: they only grow.
+CREATE FUNCTION retention.metrics() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+WITH policy AS (
+    SELECT s.policy, s.relation::text AS relation, s.enabled, s.schedule, s.time_zone, s.next_run_at,
+           s.consecutive_failures, s.running, retention.prometheus_label(s.policy) AS label
+    FROM retention.status s
+),
+totals AS (
+    SELECT p.policy, p.label, c.relation, c.status, c.runs, c.rows_pruned, c.batches, c.partitions_dropped,
+           c.last_finished_at
+    FROM policy p JOIN retention.counters c ON c.policy = p.policy
+),
+by_relation AS (
+    -- Every policy has a series for its current table, 0 before its first run.
+    SELECT p.label, r.relation,
+           coalesce(sum(t.rows_pruned), 0) AS rows_pruned,
+           coalesce(sum(t.batches), 0) AS batches,
+           coalesce(sum(t.partitions_dropped), 0) AS partitions_dropped
+    FROM policy p
+    CROSS JOIN LATERAL (SELECT p.relation UNION SELECT t2.relation FROM totals t2 WHERE t2.policy = p.policy) r
+    LEFT JOIN totals t ON t.policy = p.policy AND t.relation = r.relation
+    GROUP BY p.label, r.relation
+),
+by_status AS (
+    SELECT p.label, st.status, coalesce(sum(t.runs), 0) AS runs
+    FROM policy p
+    CROSS JOIN (VALUES ('succeeded'), ('failed'), ('cancelled'), ('partial')) st(status)
+    LEFT JOIN totals t ON t.policy = p.policy AND t.status = st.status
+    GROUP BY p.label, st.status
+),
+last_success AS (
+    SELECT label, max(last_finished_at) AS at FROM totals WHERE status = 'succeeded' GROUP BY label
+),
+last_run AS (
+    SELECT p.label, l.started_at, l.finished_at, l.rows_kept_referenced
+    FROM policy p
+    CROSS JOIN LATERAL (SELECT r.started_at, r.finished_at, r.rows_kept_referenced FROM retention.runs r
+                        WHERE r.policy = p.policy AND NOT r.dry_run AND r.status <> 'running'
+                        ORDER BY r.id DESC LIMIT 1) l
+),
+typical AS (
+    SELECT p.label,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.started_at)) AS seconds
+    FROM policy p JOIN retention.runs r ON r.policy = p.policy
+    WHERE NOT r.dry_run AND r.status = 'succeeded' AND r.repeats = 1
+    GROUP BY p.label
+),
+in_flight AS (
+    SELECT p.label, coalesce(max(extract(epoch FROM clock_timestamp() - r.started_at)), 0) AS seconds
+    FROM policy p LEFT JOIN retention.runs r ON r.policy = p.policy AND r.status = 'running' AND NOT r.dry_run
+    GROUP BY p.label
+),
+period AS (
+    SELECT p.label,
+           extract(epoch FROM retention.next_run_time(p.schedule, p.time_zone, n.at) - n.at) AS seconds
+    FROM policy p
+    CROSS JOIN LATERAL (SELECT retention.next_run_time(p.schedule, p.time_zone, now()) AS at) n
+    WHERE n.at IS NOT NULL
+),
+coverage AS (
+    SELECT d.decision, count(c.relation) AS tables,
+           count(c.relation) FILTER (WHERE cardinality(c.expiry_columns) > 0) AS with_time_columns
+    FROM (VALUES ('pruned'), ('kept'), ('disabled'), ('none')) d(decision)
+    LEFT JOIN retention.coverage c ON c.decision = d.decision
+    GROUP BY d.decision
+),
+family (ord, name, kind, help, samples) AS (
+    SELECT 1, 'retention_rows_pruned_total', 'counter', 'Rows pruned by the real runs of a policy, per table.',
+           (SELECT string_agg(format('retention_rows_pruned_total{policy=%s,relation=%s} %s', label,
+                                     retention.prometheus_label(relation), rows_pruned), E'\n' ORDER BY label, relation)
+            FROM by_relation)
+    UNION ALL
+    SELECT 2, 'retention_batches_total', 'counter', 'Batch transactions committed by the real runs of a policy, per table.',
+           (SELECT string_agg(format('retention_batches_total{policy=%s,relation=%s} %s', label,
+                                     retention.prometheus_label(relation), batches), E'\n' ORDER BY label, relation)
+            FROM by_relation)
+    UNION ALL
+    SELECT 3, 'retention_partitions_dropped_total', 'counter', 'Whole partitions dropped or detached by the runs of a policy.',
+           (SELECT string_agg(format('retention_partitions_dropped_total{policy=%s,relation=%s} %s', label,
+                                     retention.prometheus_label(relation), partitions_dropped), E'\n' ORDER BY label, relation)
+            FROM by_relation)
+    UNION ALL
+    SELECT 4, 'retention_runs_total', 'counter', 'Real runs of a policy that ended, by outcome.',
+           (SELECT string_agg(format('retention_runs_total{policy=%s,status=%s} %s', label,
+                                     retention.prometheus_label(status), runs), E'\n' ORDER BY label, status)
+            FROM by_status)
+    UNION ALL
+    SELECT 5, 'retention_last_success_timestamp_seconds', 'gauge', 'When the last successful run of a policy ended (Unix time); absent before the first.',
+           (SELECT string_agg(format('retention_last_success_timestamp_seconds{policy=%s} %s', label,
+                                     round(extract(epoch FROM at), 3)), E'\n' ORDER BY label)
+            FROM last_success)
+    UNION ALL
+    SELECT 6, 'retention_last_run_duration_seconds', 'gauge', 'How long the last ended run of a policy took.',
+           (SELECT string_agg(format('retention_last_run_duration_seconds{policy=%s} %s', label,
+                                     round(extract(epoch FROM finished_at - started_at), 3)), E'\n' ORDER BY label)
+            FROM last_run)
+    UNION ALL
+    SELECT 7, 'retention_typical_run_duration_seconds', 'gauge', 'The median duration of the successful runs of a policy in the run history.',
+           (SELECT string_agg(format('retention_typical_run_duration_seconds{policy=%s} %s', label, round(seconds::numeric, 3)),
+                              E'\n' ORDER BY label)
+            FROM typical)
+    UNION ALL
+    SELECT 8, 'retention_consecutive_failures', 'gauge', 'Real runs of a policy that failed since its last run that did not.',
+           (SELECT string_agg(format('retention_consecutive_failures{policy=%s} %s', label, consecutive_failures),
+                              E'\n' ORDER BY label)
+            FROM policy)
+    UNION ALL
+    SELECT 9, 'retention_running', 'gauge', '1 while a real run of the policy is in flight.',
+           (SELECT string_agg(format('retention_running{policy=%s} %s', label, running::int), E'\n' ORDER BY label)
+            FROM policy)
+    UNION ALL
+    SELECT 10, 'retention_running_seconds', 'gauge', 'How long the real run of a policy in flight has been running; 0 when none is.',
+           (SELECT string_agg(format('retention_running_seconds{policy=%s} %s', label, round(seconds::numeric, 3)),
+                              E'\n' ORDER BY label)
+            FROM in_flight)
+    UNION ALL
+    SELECT 11, 'retention_rows_kept_referenced', 'gauge', 'Expired rows the last run of a policy kept because other rows still reference them.',
+           (SELECT string_agg(format('retention_rows_kept_referenced{policy=%s} %s', label, rows_kept_referenced),
+                              E'\n' ORDER BY label)
+            FROM last_run)
+    UNION ALL
+    SELECT 12, 'retention_policy_enabled', 'gauge', '1 when the policy is enabled (scheduled), 0 when not.',
+           (SELECT string_agg(format('retention_policy_enabled{policy=%s} %s', label, enabled::int), E'\n' ORDER BY label)
+            FROM policy)
+    UNION ALL
+    SELECT 13, 'retention_next_run_timestamp_seconds', 'gauge', 'When the policy is next due (Unix time); absent when it is not scheduled.',
+           (SELECT string_agg(format('retention_next_run_timestamp_seconds{policy=%s} %s', label,
+                                     round(extract(epoch FROM next_run_at), 3)), E'\n' ORDER BY label)
+            FROM policy WHERE next_run_at IS NOT NULL)
+    UNION ALL
+    SELECT 14, 'retention_schedule_period_seconds', 'gauge', 'The time between two runs of the policy''s schedule (for a cron schedule: the next two).',
+           (SELECT string_agg(format('retention_schedule_period_seconds{policy=%s} %s', label, round(seconds::numeric, 3)),
+                              E'\n' ORDER BY label)
+            FROM period)
+    UNION ALL
+    SELECT 15, 'retention_tables', 'gauge', 'User tables of the database by retention decision (retention.coverage).',
+           (SELECT string_agg(format('retention_tables{decision=%s} %s', retention.prometheus_label(decision), tables),
+                              E'\n' ORDER BY decision)
+            FROM coverage)
+    UNION ALL
+    SELECT 16, 'retention_undecided_tables_with_time_columns', 'gauge', 'User tables with no policy that have columns looking like creation or expiry times.',
+           (SELECT format('retention_undecided_tables_with_time_columns %s', with_time_columns)
+            FROM coverage WHERE decision = 'none')
+)
+SELECT string_agg(format(E'# HELP %s %s\n# TYPE %s %s', name, help, name, kind)
+                  || coalesce(E'\n' || samples, ''), E'\n' ORDER BY ord) || E'\n'
+FROM family
+$$;
+COMMENT ON FUNCTION retention.metrics() IS
+    'Prometheus text exposition of the policies the caller may see: rows pruned, runs by outcome, last success, durations, failures, coverage';

@@ -97,13 +97,36 @@ void settle_dead_runs(void *) {
 		                     (unsigned long long)settled)));
 }
 
-// Deletes what sql (with $1 = limit) selects from the history; logs how many.
-void delete_history(const char *sql, int32 limit, const char *why) {
+// Deletes the finished runs that condition (with $1 = limit) selects from
+// the history, adding them to retention.run_totals in the same statement:
+// the counters (retention.counters, the metrics) never go down. Logs how
+// many went.
+void delete_history(const char *using_clause, const char *condition, int32 limit, const char *why) {
 	Oid types[1] = {INT4OID};
 	Datum values[1] = {Int32GetDatum(limit)};
-	uint64 deleted = border::spi_run(sql, 1, types, values, nullptr, SPI_OK_DELETE);
+	char *sql = psprintf(
+	    "WITH gone AS (DELETE FROM retention.runs r %s WHERE r.status OPERATOR(pg_catalog.<>) 'running' AND (%s) "
+	    "  RETURNING r.id, r.policy, r.relation, r.status, r.owner, r.dry_run, r.repeats, r.rows_pruned, r.batches, "
+	    "  r.partitions_dropped, r.finished_at), "
+	    "added AS (INSERT INTO retention.run_totals AS t (policy, relation, status, owner, runs, rows_pruned, batches, "
+	    "  partitions_dropped, last_finished_at) "
+	    "  SELECT g.policy, coalesce(g.relation, ''), g.status, (pg_catalog.array_agg(g.owner ORDER BY g.id DESC))[1], "
+	    "  pg_catalog.sum(g.repeats), pg_catalog.sum(g.rows_pruned), pg_catalog.sum(g.batches), "
+	    "  pg_catalog.sum(g.partitions_dropped), pg_catalog.max(g.finished_at) "
+	    "  FROM gone g WHERE NOT g.dry_run GROUP BY g.policy, coalesce(g.relation, ''), g.status "
+	    "  ON CONFLICT (policy, relation, status) DO UPDATE SET owner = excluded.owner, "
+	    "  runs = t.runs OPERATOR(pg_catalog.+) excluded.runs, "
+	    "  rows_pruned = t.rows_pruned OPERATOR(pg_catalog.+) excluded.rows_pruned, "
+	    "  batches = t.batches OPERATOR(pg_catalog.+) excluded.batches, "
+	    "  partitions_dropped = t.partitions_dropped OPERATOR(pg_catalog.+) excluded.partitions_dropped, "
+	    "  last_finished_at = greatest(t.last_finished_at, excluded.last_finished_at) RETURNING 1) "
+	    "SELECT pg_catalog.count(*) FROM gone",
+	    using_clause, condition);
+	(void)border::spi_run(sql, 1, types, values, nullptr, SPI_OK_SELECT);
+	bool isnull;
+	int64 deleted = DatumGetInt64(border::spi_first_value(&isnull));
 	if (deleted > 0)
-		ereport(LOG, (errmsg("retention worker: removed %llu runs %s", (unsigned long long)deleted, why)));
+		ereport(LOG, (errmsg("retention worker: removed %lld runs %s", (long long)deleted, why)));
 }
 
 // The history stays bounded: finished runs older than
@@ -111,18 +134,15 @@ void delete_history(const char *sql, int32 limit, const char *why) {
 // retention.history_runs_per_policy rows.
 void prune_history(void *) {
 	if (setting_history_minutes > 0)
-		delete_history("DELETE FROM retention.runs WHERE status OPERATOR(pg_catalog.<>) 'running' "
-		               "AND coalesce(finished_at, started_at) OPERATOR(pg_catalog.<) "
+		delete_history("", "coalesce(r.finished_at, r.started_at) OPERATOR(pg_catalog.<) "
 		               // Parenthesized: every OPERATOR() shares one precedence, left to right.
 		               "(pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(mins => $1))",
 		               setting_history_minutes, "older than retention.history_retention");
 	if (setting_history_runs_per_policy > 0)
-		delete_history("DELETE FROM retention.runs r USING ("
-		               "  SELECT p.policy, (SELECT k.id FROM retention.runs k WHERE k.policy OPERATOR(pg_catalog.=) p.policy "
-		               "                    ORDER BY k.id DESC OFFSET $1 LIMIT 1) AS newest_dropped "
-		               "  FROM (SELECT DISTINCT policy FROM retention.runs) p"
-		               ") o WHERE r.policy OPERATOR(pg_catalog.=) o.policy AND r.id OPERATOR(pg_catalog.<=) o.newest_dropped "
-		               "AND r.status OPERATOR(pg_catalog.<>) 'running'",
+		delete_history("USING (SELECT p.policy, (SELECT k.id FROM retention.runs k "
+		               "  WHERE k.policy OPERATOR(pg_catalog.=) p.policy ORDER BY k.id DESC OFFSET $1 LIMIT 1) "
+		               "  AS newest_dropped FROM (SELECT DISTINCT policy FROM retention.runs) p) o",
+		               "r.policy OPERATOR(pg_catalog.=) o.policy AND r.id OPERATOR(pg_catalog.<=) o.newest_dropped",
 		               setting_history_runs_per_policy, "beyond retention.history_runs_per_policy");
 }
 

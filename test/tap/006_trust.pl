@@ -271,6 +271,15 @@ ok( poll_until(
 		$node, 'history',
 		"SELECT string_agg(id::text, ',' ORDER BY id) FROM retention.runs WHERE policy = 't'", '5,6', 15),
 	'a run older than retention.history_retention is gone');
+# The counters do not go down: what history pruning removed is in run_totals.
+is( $node->safe_psql('history',
+		"SELECT sum(runs) || '|' || sum(rows_pruned) || '|' || sum(batches) FROM retention.counters WHERE policy = 't' AND status = 'succeeded'"),
+	'6|6|6', 'after history pruning, retention.counters still counts the six runs, rows and batches');
+is($node->safe_psql('history', "SELECT runs || '|' || rows_pruned FROM retention.run_totals WHERE policy = 't'"),
+	'4|4', 'the four runs history pruning removed are summed in retention.run_totals');
+like($node->safe_psql('history', 'SELECT retention.metrics()'),
+	qr/^retention_rows_pruned_total\{policy="t",relation="public.t"\} 6$/m,
+	'retention.metrics() still says 6 rows pruned');
 
 $node->stop;
 
