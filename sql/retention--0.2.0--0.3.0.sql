@@ -87,6 +87,17 @@ CREATE POLICY owner_members ON retention.run_totals FOR SELECT
 GRANT SELECT ON retention.run_totals TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('retention.run_totals', '');
 
+-- Monitoring roles (members of pg_read_all_stats, such as pg_monitor, the
+-- role postgres_exporter is usually given) read every policy, run and
+-- total, as they read every session's query in pg_stat_activity: the
+-- metrics of every policy, without the owners' privileges.
+CREATE POLICY monitors ON retention.policies FOR SELECT
+    USING (pg_has_role('pg_read_all_stats', 'MEMBER'));
+CREATE POLICY monitors ON retention.runs FOR SELECT
+    USING (pg_has_role('pg_read_all_stats', 'MEMBER'));
+CREATE POLICY monitors ON retention.run_totals FOR SELECT
+    USING (pg_has_role('pg_read_all_stats', 'MEMBER'));
+
 -- Every real run ever recorded, per policy, relation and status: the rows
 -- of retention.runs (a folded row counts its repeats) plus run_totals. A
 -- run in flight counts its committed batches (status 'running').
@@ -188,66 +199,64 @@ CREATE FUNCTION retention.prometheus_label(value text) RETURNS text
     SET search_path = pg_catalog, pg_temp
     RETURN '"' || replace(replace(replace(value, E'\\', E'\\\\'), '"', E'\\"'), E'\n', E'\\n') || '"';
 
--- The metrics of the policies the caller may see, in the Prometheus text
--- exposition format (docs/monitoring.md). Counters come from
--- retention.counters: they only grow.
-CREATE FUNCTION retention.metrics() RETURNS text
+-- The metrics of the policies the caller may see, one row per sample:
+-- retention.metrics() prints them in the Prometheus text format, and the
+-- postgres_exporter query file (contrib/prometheus/) selects them, so both
+-- say the same (docs/monitoring.md). Counters come from retention.counters:
+-- they only grow.
+CREATE FUNCTION retention.metric_samples()
+    RETURNS TABLE (metric text, kind text, help text, policy text, relation text, status text, decision text,
+                   value numeric)
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
     AS $$
 WITH policy AS (
     SELECT s.policy, s.relation::text AS relation, s.enabled, s.schedule, s.time_zone, s.next_run_at,
-           s.consecutive_failures, s.running, retention.prometheus_label(s.policy) AS label
+           s.consecutive_failures, s.running
     FROM retention.status s
 ),
 totals AS (
-    SELECT p.policy, p.label, c.relation, c.status, c.runs, c.rows_pruned, c.batches, c.partitions_dropped,
-           c.last_finished_at
-    FROM policy p JOIN retention.counters c ON c.policy = p.policy
+    SELECT c.* FROM policy p JOIN retention.counters c ON c.policy = p.policy
 ),
 by_relation AS (
     -- Every policy has a series for its current table, 0 before its first run.
-    SELECT p.label, r.relation,
+    SELECT p.policy, r.relation,
            coalesce(sum(t.rows_pruned), 0) AS rows_pruned,
            coalesce(sum(t.batches), 0) AS batches,
            coalesce(sum(t.partitions_dropped), 0) AS partitions_dropped
     FROM policy p
     CROSS JOIN LATERAL (SELECT p.relation UNION SELECT t2.relation FROM totals t2 WHERE t2.policy = p.policy) r
     LEFT JOIN totals t ON t.policy = p.policy AND t.relation = r.relation
-    GROUP BY p.label, r.relation
+    GROUP BY p.policy, r.relation
 ),
 by_status AS (
-    SELECT p.label, st.status, coalesce(sum(t.runs), 0) AS runs
+    SELECT p.policy, st.status, coalesce(sum(t.runs), 0) AS runs
     FROM policy p
     CROSS JOIN (VALUES ('succeeded'), ('failed'), ('cancelled'), ('partial')) st(status)
     LEFT JOIN totals t ON t.policy = p.policy AND t.status = st.status
-    GROUP BY p.label, st.status
-),
-last_success AS (
-    SELECT label, max(last_finished_at) AS at FROM totals WHERE status = 'succeeded' GROUP BY label
+    GROUP BY p.policy, st.status
 ),
 last_run AS (
-    SELECT p.label, l.started_at, l.finished_at, l.rows_kept_referenced
+    SELECT p.policy, l.started_at, l.finished_at, l.rows_kept_referenced
     FROM policy p
     CROSS JOIN LATERAL (SELECT r.started_at, r.finished_at, r.rows_kept_referenced FROM retention.runs r
                         WHERE r.policy = p.policy AND NOT r.dry_run AND r.status <> 'running'
                         ORDER BY r.id DESC LIMIT 1) l
 ),
 typical AS (
-    SELECT p.label,
+    SELECT r.policy,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - r.started_at)) AS seconds
     FROM policy p JOIN retention.runs r ON r.policy = p.policy
     WHERE NOT r.dry_run AND r.status = 'succeeded' AND r.repeats = 1
-    GROUP BY p.label
+    GROUP BY r.policy
 ),
 in_flight AS (
-    SELECT p.label, coalesce(max(extract(epoch FROM clock_timestamp() - r.started_at)), 0) AS seconds
+    SELECT p.policy, coalesce(max(extract(epoch FROM clock_timestamp() - r.started_at)), 0) AS seconds
     FROM policy p LEFT JOIN retention.runs r ON r.policy = p.policy AND r.status = 'running' AND NOT r.dry_run
-    GROUP BY p.label
+    GROUP BY p.policy
 ),
 period AS (
-    SELECT p.label,
-           extract(epoch FROM retention.next_run_time(p.schedule, p.time_zone, n.at) - n.at) AS seconds
+    SELECT p.policy, extract(epoch FROM retention.next_run_time(p.schedule, p.time_zone, n.at) - n.at) AS seconds
     FROM policy p
     CROSS JOIN LATERAL (SELECT retention.next_run_time(p.schedule, p.time_zone, now()) AS at) n
     WHERE n.at IS NOT NULL
@@ -258,87 +267,86 @@ coverage AS (
     FROM (VALUES ('pruned'), ('kept'), ('disabled'), ('none')) d(decision)
     LEFT JOIN retention.coverage c ON c.decision = d.decision
     GROUP BY d.decision
-),
-family (ord, name, kind, help, samples) AS (
-    SELECT 1, 'retention_rows_pruned_total', 'counter', 'Rows pruned by the real runs of a policy, per table.',
-           (SELECT string_agg(format('retention_rows_pruned_total{policy=%s,relation=%s} %s', label,
-                                     retention.prometheus_label(relation), rows_pruned), E'\n' ORDER BY label, relation)
-            FROM by_relation)
-    UNION ALL
-    SELECT 2, 'retention_batches_total', 'counter', 'Batch transactions committed by the real runs of a policy, per table.',
-           (SELECT string_agg(format('retention_batches_total{policy=%s,relation=%s} %s', label,
-                                     retention.prometheus_label(relation), batches), E'\n' ORDER BY label, relation)
-            FROM by_relation)
-    UNION ALL
-    SELECT 3, 'retention_partitions_dropped_total', 'counter', 'Whole partitions dropped or detached by the runs of a policy.',
-           (SELECT string_agg(format('retention_partitions_dropped_total{policy=%s,relation=%s} %s', label,
-                                     retention.prometheus_label(relation), partitions_dropped), E'\n' ORDER BY label, relation)
-            FROM by_relation)
-    UNION ALL
-    SELECT 4, 'retention_runs_total', 'counter', 'Real runs of a policy that ended, by outcome.',
-           (SELECT string_agg(format('retention_runs_total{policy=%s,status=%s} %s', label,
-                                     retention.prometheus_label(status), runs), E'\n' ORDER BY label, status)
-            FROM by_status)
-    UNION ALL
-    SELECT 5, 'retention_last_success_timestamp_seconds', 'gauge', 'When the last successful run of a policy ended (Unix time); absent before the first.',
-           (SELECT string_agg(format('retention_last_success_timestamp_seconds{policy=%s} %s', label,
-                                     round(extract(epoch FROM at), 3)), E'\n' ORDER BY label)
-            FROM last_success)
-    UNION ALL
-    SELECT 6, 'retention_last_run_duration_seconds', 'gauge', 'How long the last ended run of a policy took.',
-           (SELECT string_agg(format('retention_last_run_duration_seconds{policy=%s} %s', label,
-                                     round(extract(epoch FROM finished_at - started_at), 3)), E'\n' ORDER BY label)
-            FROM last_run)
-    UNION ALL
-    SELECT 7, 'retention_typical_run_duration_seconds', 'gauge', 'The median duration of the successful runs of a policy in the run history.',
-           (SELECT string_agg(format('retention_typical_run_duration_seconds{policy=%s} %s', label, round(seconds::numeric, 3)),
-                              E'\n' ORDER BY label)
-            FROM typical)
-    UNION ALL
-    SELECT 8, 'retention_consecutive_failures', 'gauge', 'Real runs of a policy that failed since its last run that did not.',
-           (SELECT string_agg(format('retention_consecutive_failures{policy=%s} %s', label, consecutive_failures),
-                              E'\n' ORDER BY label)
-            FROM policy)
-    UNION ALL
-    SELECT 9, 'retention_running', 'gauge', '1 while a real run of the policy is in flight.',
-           (SELECT string_agg(format('retention_running{policy=%s} %s', label, running::int), E'\n' ORDER BY label)
-            FROM policy)
-    UNION ALL
-    SELECT 10, 'retention_running_seconds', 'gauge', 'How long the real run of a policy in flight has been running; 0 when none is.',
-           (SELECT string_agg(format('retention_running_seconds{policy=%s} %s', label, round(seconds::numeric, 3)),
-                              E'\n' ORDER BY label)
-            FROM in_flight)
-    UNION ALL
-    SELECT 11, 'retention_rows_kept_referenced', 'gauge', 'Expired rows the last run of a policy kept because other rows still reference them.',
-           (SELECT string_agg(format('retention_rows_kept_referenced{policy=%s} %s', label, rows_kept_referenced),
-                              E'\n' ORDER BY label)
-            FROM last_run)
-    UNION ALL
-    SELECT 12, 'retention_policy_enabled', 'gauge', '1 when the policy is enabled (scheduled), 0 when not.',
-           (SELECT string_agg(format('retention_policy_enabled{policy=%s} %s', label, enabled::int), E'\n' ORDER BY label)
-            FROM policy)
-    UNION ALL
-    SELECT 13, 'retention_next_run_timestamp_seconds', 'gauge', 'When the policy is next due (Unix time); absent when it is not scheduled.',
-           (SELECT string_agg(format('retention_next_run_timestamp_seconds{policy=%s} %s', label,
-                                     round(extract(epoch FROM next_run_at), 3)), E'\n' ORDER BY label)
-            FROM policy WHERE next_run_at IS NOT NULL)
-    UNION ALL
-    SELECT 14, 'retention_schedule_period_seconds', 'gauge', 'The time between two runs of the policy''s schedule (for a cron schedule: the next two).',
-           (SELECT string_agg(format('retention_schedule_period_seconds{policy=%s} %s', label, round(seconds::numeric, 3)),
-                              E'\n' ORDER BY label)
-            FROM period)
-    UNION ALL
-    SELECT 15, 'retention_tables', 'gauge', 'User tables of the database by retention decision (retention.coverage).',
-           (SELECT string_agg(format('retention_tables{decision=%s} %s', retention.prometheus_label(decision), tables),
-                              E'\n' ORDER BY decision)
-            FROM coverage)
-    UNION ALL
-    SELECT 16, 'retention_undecided_tables_with_time_columns', 'gauge', 'User tables with no policy that have columns looking like creation or expiry times.',
-           (SELECT format('retention_undecided_tables_with_time_columns %s', with_time_columns)
-            FROM coverage WHERE decision = 'none')
 )
-SELECT string_agg(format(E'# HELP %s %s\n# TYPE %s %s', name, help, name, kind)
-                  || coalesce(E'\n' || samples, ''), E'\n' ORDER BY ord) || E'\n'
+SELECT 'retention_rows_pruned_total', 'counter', 'Rows pruned by the real runs of a policy, per table.',
+       policy, relation, NULL, NULL, rows_pruned FROM by_relation
+UNION ALL
+SELECT 'retention_batches_total', 'counter', 'Batch transactions committed by the real runs of a policy, per table.',
+       policy, relation, NULL, NULL, batches FROM by_relation
+UNION ALL
+SELECT 'retention_partitions_dropped_total', 'counter', 'Whole partitions dropped or detached by the runs of a policy, per table.',
+       policy, relation, NULL, NULL, partitions_dropped FROM by_relation
+UNION ALL
+SELECT 'retention_runs_total', 'counter', 'Real runs of a policy that ended, by outcome.',
+       policy, NULL, status, NULL, runs FROM by_status
+UNION ALL
+SELECT 'retention_last_success_timestamp_seconds', 'gauge',
+       'When the last successful run of a policy ended (Unix time); absent before the first.',
+       policy, NULL, NULL, NULL, round(extract(epoch FROM max(last_finished_at)), 3)
+FROM totals WHERE status = 'succeeded' GROUP BY policy
+UNION ALL
+SELECT 'retention_last_run_duration_seconds', 'gauge', 'How long the last ended run of a policy took.',
+       policy, NULL, NULL, NULL, round(extract(epoch FROM finished_at - started_at), 3) FROM last_run
+UNION ALL
+SELECT 'retention_typical_run_duration_seconds', 'gauge',
+       'The median duration of the successful runs of a policy in the run history.',
+       policy, NULL, NULL, NULL, round(seconds::numeric, 3) FROM typical
+UNION ALL
+SELECT 'retention_consecutive_failures', 'gauge', 'Real runs of a policy that failed since its last run that did not.',
+       policy, NULL, NULL, NULL, consecutive_failures FROM policy
+UNION ALL
+SELECT 'retention_running', 'gauge', '1 while a real run of the policy is in flight.',
+       policy, NULL, NULL, NULL, running::int FROM policy
+UNION ALL
+SELECT 'retention_running_seconds', 'gauge',
+       'How long the real run of a policy in flight has been running; 0 when none is.',
+       policy, NULL, NULL, NULL, round(seconds::numeric, 3) FROM in_flight
+UNION ALL
+SELECT 'retention_rows_kept_referenced', 'gauge',
+       'Expired rows the last run of a policy kept because other rows still reference them.',
+       policy, NULL, NULL, NULL, rows_kept_referenced FROM last_run
+UNION ALL
+SELECT 'retention_policy_enabled', 'gauge', '1 when the policy is enabled (scheduled), 0 when not.',
+       policy, NULL, NULL, NULL, enabled::int FROM policy
+UNION ALL
+SELECT 'retention_next_run_timestamp_seconds', 'gauge',
+       'When the policy is next due (Unix time); absent when it is not scheduled.',
+       policy, NULL, NULL, NULL, round(extract(epoch FROM next_run_at), 3) FROM policy WHERE next_run_at IS NOT NULL
+UNION ALL
+SELECT 'retention_schedule_period_seconds', 'gauge',
+       'The time between two runs of the policy''s schedule (for a cron schedule: its next two).',
+       policy, NULL, NULL, NULL, round(seconds::numeric, 3) FROM period
+UNION ALL
+SELECT 'retention_coverage_tables', 'gauge', 'User tables of the database by retention decision (retention.coverage).',
+       NULL, NULL, NULL, decision, tables FROM coverage
+UNION ALL
+SELECT 'retention_coverage_with_time_columns', 'gauge',
+       'User tables by retention decision that have columns looking like creation or expiry times.',
+       NULL, NULL, NULL, decision, with_time_columns FROM coverage
+$$;
+COMMENT ON FUNCTION retention.metric_samples() IS
+    'The samples of retention.metrics(), one row each, for collectors that read rows (postgres_exporter)';
+
+CREATE FUNCTION retention.metrics() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+WITH sample AS (
+    SELECT s.metric, s.kind, s.help,
+           s.metric || coalesce('{' || nullif(concat_ws(',',
+               'policy=' || retention.prometheus_label(s.policy),
+               'relation=' || retention.prometheus_label(s.relation),
+               'status=' || retention.prometheus_label(s.status),
+               'decision=' || retention.prometheus_label(s.decision)), '') || '}', '')
+               || ' ' || s.value::text AS line
+    FROM retention.metric_samples() s
+),
+family AS (
+    SELECT metric, min(kind) AS kind, min(help) AS help, string_agg(line, E'\n' ORDER BY line) AS lines
+    FROM sample GROUP BY metric
+)
+SELECT coalesce(string_agg(format(E'# HELP %s %s\n# TYPE %s %s\n%s', metric, help, metric, kind, lines), E'\n'
+                           ORDER BY metric) || E'\n', '')
 FROM family
 $$;
 COMMENT ON FUNCTION retention.metrics() IS
