@@ -9,6 +9,7 @@ packages=(
 	postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl libpqxx-dev libgtest-dev googletest libbenchmark-dev
 	clang libclang-rt-14-dev debootstrap
+	prometheus prometheus-postgres-exporter curl
 )
 
 missing=()
