@@ -19,8 +19,10 @@ OBJS = \
 	src/border/compat.o \
 	src/border/shared_memory.o \
 	src/api/run.o \
+	src/api/progress.o \
 	src/catalog/runs.o \
 	src/prune/engine.o \
+	src/prune/explain.o \
 	src/prune/identity.o \
 	src/prune/run_lock.o \
 	src/prune/policy_order.o \

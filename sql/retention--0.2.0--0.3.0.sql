@@ -351,3 +351,47 @@ FROM family
 $$;
 COMMENT ON FUNCTION retention.metrics() IS
     'Prometheus text exposition of the policies the caller may see: rows pruned, runs by outcome, last success, durations, failures, coverage';
+
+-- The runs in flight in this database that the caller may see (as
+-- row-level security on retention.runs decides: members of the policy's
+-- owner role, and monitoring roles), from the table of runs in flight in
+-- shared memory, which a run's worker updates after every batch and while
+-- it waits.
+CREATE FUNCTION retention.progress_rows()
+    RETURNS TABLE (run_id bigint, policy text, pid integer, triggered_by text, dry_run boolean,
+                   started_at timestamptz, phase text, rows_pruned bigint, batches bigint,
+                   rows_remaining_estimate bigint, waiting_for text, waiting_since timestamptz)
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'retention_progress_rows';
+COMMENT ON FUNCTION retention.progress_rows() IS
+    'The runs in flight in this database that the caller may see (the rows of retention.progress)';
+
+-- Whether the library was loaded by shared_preload_libraries (the launcher,
+-- the budget of workers and the table of runs in flight exist).
+CREATE FUNCTION retention.preloaded() RETURNS boolean
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'retention_preloaded';
+COMMENT ON FUNCTION retention.preloaded() IS
+    'Whether retention is in shared_preload_libraries (scheduling, the worker budget, retention.progress in full)';
+
+-- Without shared_preload_libraries there is no table of runs in flight:
+-- the rows then come from retention.runs (counts as of the last committed
+-- batch; no phase, estimate or wait).
+CREATE VIEW retention.progress WITH (security_invoker = true) AS
+SELECT p.run_id, p.policy, p.pid, p.triggered_by, p.dry_run, p.started_at,
+       clock_timestamp() - p.started_at AS elapsed,
+       p.phase, p.rows_pruned, p.batches, p.rows_remaining_estimate,
+       p.waiting_for, p.waiting_since
+FROM retention.progress_rows() p
+UNION ALL
+SELECT r.id, r.policy, r.pid, r.triggered_by, r.dry_run, r.started_at, clock_timestamp() - r.started_at,
+       NULL, r.rows_pruned, r.batches, NULL, NULL, NULL
+FROM retention.runs r
+WHERE r.status = 'running' AND NOT retention.preloaded();
+COMMENT ON VIEW retention.progress IS
+    'One row per run in flight: rows pruned and batches so far, an estimate of what is left, the phase, and what it waits for';
+GRANT SELECT ON retention.progress TO PUBLIC;
+
+-- What a run of the policy would do now, and why; deletes nothing.
+CREATE FUNCTION retention.explain(policy text) RETURNS SETOF text
+    LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_explain';
+COMMENT ON FUNCTION retention.explain(text) IS
+    'What a run of the policy would do now, and why: the cutoff, the rows it would prune, its path, what keeps rows, what would make it wait. Deletes nothing';

@@ -277,6 +277,41 @@ RETENTION_FUNCTION(retention_run_all) {
 	return Datum(0);
 }
 
+// retention.explain(policy): what a run would do now, and why, in lines a
+// person reads. Whoever may run the policy may explain it; it is carried out
+// by a worker as the policy's owner, like a dry run, and deletes nothing
+// (so it may run in a transaction block).
+RETENTION_FUNCTION(retention_explain) {
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("policy must not be NULL")));
+	char *policy = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "retention: SPI_connect failed");
+	check_may_run(policy);
+	SPI_finish();
+
+	// SETOF text: the expected one-column descriptor.
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	auto *result = static_cast<RunRequest *>(palloc0(sizeof(RunRequest)));
+	run::run_and_wait(policy, true, false, result, true);
+	if (result->outcome != RunOutcome::Finished)
+		raise_refusal(*result);
+	char *lines = result->report;
+	while (*lines) {
+		char *end = strchr(lines, '\n');
+		if (end)
+			*end = '\0';
+		Datum value = CStringGetTextDatum(lines);
+		bool isnull = false;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+		if (!end)
+			break;
+		lines = end + 1;
+	}
+	return Datum(0);
+}
+
 // retention.cancel(policy): asks the runs of a policy in flight (manual,
 // scheduled or dry) to stop after their batch in flight; they are recorded
 // 'cancelled', with who cancelled them. Whoever may run the policy may

@@ -9,6 +9,7 @@
 #include "prune/policy_target.hpp"
 #include "prune/run_lock.hpp"
 #include "prune/engine.hpp"
+#include "prune/explain.hpp"
 #include "run/in_flight.hpp"
 #include "run/request.hpp"
 #include "border/spi.hpp"
@@ -54,6 +55,7 @@ struct RunState {
 	const char *status;
 	ErrorData *error;
 	run::InFlight *in_flight;       // this run's entry in the table of runs in flight, if there is one
+	int64 expired_estimate;    // the planner's estimate of the expired rows when the run planned; -1: unknown
 	const char *stop_reason;   // why the run stopped early although nothing failed (the error column)
 
 	// The batch being run.
@@ -77,6 +79,13 @@ struct RunState {
 bool stop_wanted(RunState *state) {
 	return run::termination_requested() || pg_atomic_read_u32(&state->request->cancel_requested) != 0 ||
 	       OidIsValid(run::cancel_requested_by(state->in_flight));
+}
+
+// The run's progress for retention.progress: what is left is the estimate
+// made when the run planned, less what it pruned since.
+void note_progress(RunState *state) {
+	int64 remaining = state->expired_estimate < 0 ? -1 : Max(int64(0), state->expired_estimate - state->rows);
+	run::note_progress(state->in_flight, state->rows, state->batches, remaining);
 }
 
 // Before the batch's work, in its transaction: the policy as it stands now
@@ -131,8 +140,12 @@ void take_error(RunState *state, ErrorData *error) {
 // Before a retry of a transaction that failed for timing: a growing pause.
 void pause_before_retry(RunState *state, const char *what, int attempt, const ErrorData *error) {
 	ereport(LOG, (errmsg("retention: %s: %s failed (%s), retrying", state->target->name, what, error->message)));
+	char waiting[160];
+	snprintf(waiting, sizeof(waiting), "a retry of the %s: %s", what, error->message ? error->message : "");
+	run::note_waiting(state->in_flight, waiting);
 	(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 250L * attempt, PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
+	run::note_waiting(state->in_flight, nullptr);
 }
 
 // A transaction of the run that is not a batch (planning, a dry run's
@@ -206,6 +219,7 @@ void plan_run(RunState *state) {
 	plan_policy(state->target, state->has_cutoff, state->cutoff, state->context);
 	state->cutoff_value = state->target->cutoff_value;
 	state->cutoff_type = state->target->cutoff_type;
+	state->expired_estimate = estimate_expired(state->target);
 	leave_run_identity(identity);
 }
 
@@ -448,9 +462,13 @@ void sleep_between_batches(RunState *state) {
 	int64 delay_ms = state->target->batch_delay_usecs / 1000;
 	if (delay_ms <= 0 || stop_wanted(state))
 		return;
+	char waiting[160];
+	snprintf(waiting, sizeof(waiting), "batch_delay (%lld ms between batches)", (long long)delay_ms);
+	run::note_waiting(state->in_flight, waiting);
 	(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, long(Min(delay_ms, int64(INT_MAX))),
 	                PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
+	run::note_waiting(state->in_flight, nullptr);
 }
 
 // Runs one batch (body), retrying timing errors. False: the run failed.
@@ -476,6 +494,7 @@ bool run_batch(RunState *state, void (*body)(RunState *)) {
 				state->batches++;
 				pg_atomic_write_u64(&state->request->rows_pruned, uint64(state->rows));
 				pg_atomic_write_u64(&state->request->batches, uint64(state->batches));
+				note_progress(state);
 			}
 			if (state->stop_reason) {
 				state->status = "cancelled";
@@ -622,9 +641,14 @@ void set_wal_compression(const char *value) {
 } // namespace
 
 void execute_run(run::RunRequest *request, MemoryContext context) {
+	if (request->explain) {
+		explain_policy(request, context);
+		return;
+	}
 	RunState state{};
 	state.request = request;
 	state.context = context;
+	state.expired_estimate = -1;
 	MemoryContextSwitchTo(state.context);
 	state.status = "succeeded";
 
@@ -668,24 +692,31 @@ void execute_run(run::RunRequest *request, MemoryContext context) {
 
 	PolicyTarget *target = state.target;
 	if (state.has_cutoff) {
+		run::note_phase(state.in_flight, "planning");
 		if (!in_transaction_retrying(plan_run, &state, "planning")) {
 			// failed or cancelled
 		} else if (request->dry_run) {
+			run::note_phase(state.in_flight, "counting");
 			(void)in_transaction_retrying(count_run, &state, "counting");
 		} else {
+			note_progress(&state);
 			for (int i = 0; i < target->nleaves && !state.error && strcmp(state.status, "succeeded") == 0; i++) {
 				state.leaf = &target->leaves[i];
 				if (state.leaf->whole_partition_expired) {
+					run::note_phase(state.in_flight, "dropping partitions");
 					if (!should_stop(&state) && run_batch(&state, drop_partition) && state.partition_went)
 						state.partitions_dropped++;
 					continue;
 				}
+				run::note_phase(state.in_flight, state.leaf->by_key ? "pruning (index)" : "pruning (blocks)");
 				(void)(state.leaf->by_key ? prune_by_key(&state) : prune_by_blocks(&state));
 			}
 		}
 		bool any_guard = false;
 		for (int i = 0; i < target->nleaves; i++)
 			any_guard = any_guard || target->leaves[i].count_kept_referenced != nullptr;
+		if (any_guard && !state.error && !stop_wanted(&state))
+			run::note_phase(state.in_flight, "counting rows kept");
 		if (any_guard && !state.error && !stop_wanted(&state) && !in_transaction(count_kept_referenced, &state, &error))
 			ereport(LOG, (errmsg("retention: %s: could not count rows kept for references: %s", target->name,
 			                     error->message)));
@@ -696,6 +727,7 @@ void execute_run(run::RunRequest *request, MemoryContext context) {
 	// The closing commit waits for its WAL flush (and synchronous standbys)
 	// as configured, and with it for every batch before it.
 	set_synchronous_commit(configured_synchronous_commit);
+	run::note_phase(state.in_flight, "finishing");
 	if (!in_transaction(finish_record, &state, &error))
 		ereport(WARNING, (errmsg("retention: could not complete run %lld of policy \"%s\": %s",
 		                         (long long)state.run_id, target->name, error->message)));

@@ -31,9 +31,11 @@ Oid access_method_of(Oid relid) {
 	return am;
 }
 
-bool leads_btree_index_on(Relation rel, AttrNumber column) {
+// The first valid btree index of rel whose first key is column, without a
+// predicate; InvalidOid when none.
+Oid btree_index_leading_on(Relation rel, AttrNumber column) {
 	List *indexes = RelationGetIndexList(rel);
-	bool found = false;
+	Oid found = InvalidOid;
 	ListCell *cell;
 	foreach (cell, indexes) {
 		Oid index_oid = lfirst_oid(cell);
@@ -46,7 +48,7 @@ bool leads_btree_index_on(Relation rel, AttrNumber column) {
 		              access_method_of(index_oid) == BTREE_AM_OID;
 		ReleaseSysCache(tuple);
 		if (usable) {
-			found = true;
+			found = index_oid;
 			break;
 		}
 	}
@@ -424,7 +426,17 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 		caller = MemoryContextSwitchTo(context);
 		leaf->relid = leaf_oid;
 		leaf->name = pstrdup(inputs.table);
-		leaf->by_key = leads_btree_index_on(leaf_rel, leaf_column);
+		leaf->key_index = btree_index_leading_on(leaf_rel, leaf_column);
+		leaf->by_key = OidIsValid(leaf->key_index);
+		leaf->filter = inputs.filter ? pstrdup(inputs.filter) : nullptr;
+		if (inputs.guard_tables != NIL) {
+			StringInfoData names;
+			initStringInfo(&names);
+			ListCell *cell;
+			foreach (cell, inputs.guard_tables)
+				appendStringInfo(&names, "%s%s", names.len > 0 ? ", " : "", static_cast<const char *>(lfirst(cell)));
+			leaf->guard_tables = names.data;
+		}
 		leaf->blocks = RelationGetNumberOfBlocks(leaf_rel);
 		leaf->tuples = leaf_rel->rd_rel->reltuples;
 		bool built = build_leaf_statements(inputs, leaf);

@@ -29,6 +29,11 @@ struct LeafTarget {
 	// A partition whose bounds lie entirely before the cutoff, dropped or
 	// detached whole (partitions 'drop' / 'detach') instead of row by row.
 	bool whole_partition_expired;
+
+	// For retention.explain().
+	Oid key_index;              // the index by_key goes through
+	const char *filter;         // the filter as the statements carry it (deparsed), or nullptr
+	const char *guard_tables;   // the tables whose references keep rows, comma-separated, or nullptr
 };
 
 struct PolicyTarget {

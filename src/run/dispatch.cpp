@@ -3,6 +3,7 @@
 // its report. See docs/architecture.md ("A manual run").
 //
 // No C++ object lives in this file: PostgreSQL may longjmp out of any call.
+#include "run/in_flight.hpp"
 #include "run/request.hpp"
 #include "run/workers.hpp"
 #include "settings.hpp"
@@ -158,7 +159,7 @@ double seconds_since(TimestampTz start) { return double(GetCurrentTimestamp() - 
 
 } // namespace
 
-void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *result) {
+void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *result, bool explain) {
 	// Each level would start a worker and wait for the next, until no slot
 	// is left in the cluster.
 	if (is_run_process())
@@ -169,6 +170,7 @@ void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *re
 	dsm_segment *segment = dsm_create(sizeof(RunRequest), 0);
 	auto *request = static_cast<RunRequest *>(dsm_segment_address(segment));
 	init_request(request, policy, dry_run, false);
+	request->explain = explain;
 
 	WaitingRun waiting{false, {}, nullptr, -1, 0, false, request, segment};
 	TimestampTz started = GetCurrentTimestamp();
@@ -188,14 +190,24 @@ void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *re
 			pause_ms(1000);
 
 			uint64 rows = pg_atomic_read_u64(&request->rows_pruned);
-			if (notices && !dry_run && rows != rows_noticed &&
-			    GetCurrentTimestamp() - last_notice >= progress_notice_ms * 1000) {
-				ereport(NOTICE, (errmsg("retention: %s: %llu rows pruned in %llu batches so far (%.1f s)", policy,
-				                        (unsigned long long)rows,
-				                        (unsigned long long)pg_atomic_read_u64(&request->batches),
-				                        seconds_since(started))));
-				rows_noticed = rows;
-				last_notice = GetCurrentTimestamp();
+			if (notices && !dry_run && GetCurrentTimestamp() - last_notice >= progress_notice_ms * 1000) {
+				// What retention.progress says of the run: its estimate of
+				// what is left, and what it waits for.
+				ProgressRow progress;
+				bool tracked = progress_of_policy(policy, &progress);
+				bool waiting = tracked && progress.waiting_for[0] != '\0';
+				if (rows != rows_noticed || waiting) {
+					char left[64] = "";
+					if (tracked && progress.remaining_estimate >= 0)
+						snprintf(left, sizeof(left), ", about %lld left", (long long)progress.remaining_estimate);
+					ereport(NOTICE, (errmsg("retention: %s: %llu rows pruned in %llu batches so far%s (%.1f s)%s%s",
+					                        policy, (unsigned long long)rows,
+					                        (unsigned long long)pg_atomic_read_u64(&request->batches), left,
+					                        seconds_since(started), waiting ? "; waiting for " : "",
+					                        waiting ? progress.waiting_for : "")));
+					rows_noticed = rows;
+					last_notice = GetCurrentTimestamp();
+				}
 			}
 		}
 	}

@@ -16,6 +16,13 @@ struct InFlight {
 	TimestampTz started_at;
 	char policy[policy_name_max + 1];
 	pg_atomic_uint32 cancel_requested_by; // an Oid; 0 (InvalidOid): none
+	// Progress, under the table's mutex (written a few times per batch).
+	char phase[32];
+	int64 rows_pruned;
+	int64 batches;
+	int64 remaining_estimate;
+	TimestampTz waiting_since;
+	char waiting_for[160];
 };
 
 namespace {
@@ -78,6 +85,12 @@ InFlight *enter_in_flight(const char *policy, Oid owner, int64 run_id, bool dry_
 		entry.started_at = GetCurrentTimestamp();
 		strlcpy(entry.policy, policy, sizeof(entry.policy));
 		pg_atomic_write_u32(&entry.cancel_requested_by, 0);
+		strlcpy(entry.phase, "starting", sizeof(entry.phase));
+		entry.rows_pruned = 0;
+		entry.batches = 0;
+		entry.remaining_estimate = -1;
+		entry.waiting_since = 0;
+		entry.waiting_for[0] = '\0';
 		mine = &entry;
 	}
 	SpinLockRelease(&table->mutex);
@@ -97,6 +110,82 @@ void leave_in_flight(InFlight *run) {
 
 Oid cancel_requested_by(const InFlight *run) {
 	return run ? Oid(pg_atomic_read_u32(const_cast<pg_atomic_uint32 *>(&run->cancel_requested_by))) : InvalidOid;
+}
+
+void note_phase(InFlight *run, const char *phase) {
+	if (!run)
+		return;
+	SpinLockAcquire(&table->mutex);
+	strlcpy(run->phase, phase, sizeof(run->phase));
+	SpinLockRelease(&table->mutex);
+}
+
+void note_waiting(InFlight *run, const char *waiting_for) {
+	if (!run)
+		return;
+	TimestampTz now = waiting_for ? GetCurrentTimestamp() : 0;
+	SpinLockAcquire(&table->mutex);
+	if (!waiting_for)
+		run->waiting_for[0] = '\0';
+	else if (strcmp(run->waiting_for, waiting_for) != 0) {
+		strlcpy(run->waiting_for, waiting_for, sizeof(run->waiting_for));
+		run->waiting_since = now;
+	}
+	SpinLockRelease(&table->mutex);
+}
+
+void note_progress(InFlight *run, int64 rows, int64 batches, int64 remaining_estimate) {
+	if (!run)
+		return;
+	SpinLockAcquire(&table->mutex);
+	run->rows_pruned = rows;
+	run->batches = batches;
+	run->remaining_estimate = remaining_estimate;
+	SpinLockRelease(&table->mutex);
+}
+
+int progress_of_database(ProgressRow **rows) {
+	if (!table)
+		return -1;
+	auto *out = static_cast<ProgressRow *>(palloc0(sizeof(ProgressRow) * Max(table->size, 1)));
+	int count = 0;
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size; i++) {
+		const InFlight &entry = table->entries[i];
+		if (!entry.used || entry.database != MyDatabaseId)
+			continue;
+		ProgressRow &row = out[count++];
+		row.run_id = entry.run_id;
+		strlcpy(row.policy, entry.policy, sizeof(row.policy));
+		row.owner = entry.owner;
+		row.pid = entry.pid;
+		row.dry_run = entry.dry_run;
+		row.scheduled = entry.scheduled;
+		row.started_at = entry.started_at;
+		row.waiting_since = entry.waiting_for[0] ? entry.waiting_since : 0;
+		strlcpy(row.phase, entry.phase, sizeof(row.phase));
+		row.rows_pruned = entry.rows_pruned;
+		row.batches = entry.batches;
+		row.remaining_estimate = entry.remaining_estimate;
+		strlcpy(row.waiting_for, entry.waiting_for, sizeof(row.waiting_for));
+	}
+	SpinLockRelease(&table->mutex);
+	*rows = out;
+	return count;
+}
+
+bool progress_of_policy(const char *policy, ProgressRow *row) {
+	ProgressRow *rows = nullptr;
+	int count = progress_of_database(&rows);
+	bool found = false;
+	for (int i = 0; i < count && !found; i++)
+		if (!rows[i].dry_run && strcmp(rows[i].policy, policy) == 0) {
+			*row = rows[i];
+			found = true;
+		}
+	if (rows)
+		pfree(rows);
+	return found;
 }
 
 int request_cancel(const char *policy) {

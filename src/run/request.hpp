@@ -23,6 +23,7 @@ struct RunRequest {
 	Oid requested_by;                     // the role that asked (logged in the run's application_name)
 	int requester_procno;                 // whose latch the worker sets when its report is final
 	bool dry_run;
+	bool explain;                         // retention.explain(): no run; report says what a run would do
 	bool scheduled;                       // triggered_by = 'schedule'
 	char policy[policy_name_max + 1];
 
@@ -58,6 +59,7 @@ struct RunRequest {
 	char error[1024];                     // empty when none
 	char error_detail[1024];
 	char error_hint[256];
+	char report[8192];                    // explain: lines, each ending with a newline
 };
 
 // Initializes a request (in shared memory, or the worker's own for a
@@ -91,6 +93,6 @@ bool is_run_process();
 // and waits for it, relaying progress as NOTICEs when notices is true. A
 // cancel or termination of the waiting backend asks the worker to stop
 // after the batch in flight. Fills *result with the worker's final report.
-void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *result);
+void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *result, bool explain = false);
 
 } // namespace retention::run
