@@ -60,6 +60,44 @@ SELECT line FROM regexp_split_to_table(retention.metrics(), E'\n') line
 WHERE line LIKE 'retention_policy_enabled{policy="vis_we%';
 DELETE FROM retention.policies WHERE name LIKE E'vis\\_we%';
 
+-- explain: what a run would do now, and why; then the run does it.
+CREATE TABLE vis.orders (id bigint PRIMARY KEY, placed_at timestamptz NOT NULL, kind text);
+CREATE INDEX orders_placed_at ON vis.orders (placed_at);
+INSERT INTO vis.orders SELECT g, now() - (g % 20) * interval '1 day', CASE WHEN g % 3 = 0 THEN 'test' END
+FROM generate_series(1, 2000) g;
+CREATE TABLE vis.order_notes (id int, order_id bigint REFERENCES vis.orders);
+INSERT INTO vis.order_notes SELECT g, g * 3 FROM generate_series(1, 4) g WHERE (g * 3) % 20 >= 10;
+INSERT INTO retention.policies (name, relation, time_column, retain, filter, batch_size, batch_delay, max_runtime, enabled)
+VALUES ('vis_orders', 'vis.orders', 'placed_at', '10 days', 'kind = ''test''', 500, '20 ms', '1 hour', false);
+CREATE TABLE vis.clicks (id int, at timestamptz NOT NULL);
+INSERT INTO vis.clicks SELECT g, now() - g * interval '1 hour' FROM generate_series(1, 500) g;
+INSERT INTO retention.policies (name, relation, time_column, retain, enabled) VALUES ('vis_clicks', 'vis.clicks', 'at', '1 day', false);
+CREATE TABLE vis.hits (id int, at timestamptz NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE vis.hits_2020 PARTITION OF vis.hits FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE vis.hits_later PARTITION OF vis.hits FOR VALUES FROM ('2021-01-01') TO (MAXVALUE);
+INSERT INTO vis.hits SELECT g, '2020-03-01'::timestamptz + g * interval '1 hour' FROM generate_series(1, 40) g;
+INSERT INTO vis.hits SELECT g, now() - g * interval '1 day' FROM generate_series(1, 60) g;
+INSERT INTO retention.policies (name, relation, time_column, retain, partitions, enabled)
+VALUES ('vis_hits', 'vis.hits', 'at', '30 days', 'detach', false);
+SELECT regexp_replace(line, 'cutoff: [^(]*\(', 'cutoff: <cutoff> (') AS line FROM retention.explain('vis_orders') line;
+SELECT line FROM retention.explain('vis_clicks') line WHERE line NOT LIKE 'cutoff:%';
+SELECT line FROM retention.explain('vis_hits') line WHERE line NOT LIKE 'cutoff:%';
+SELECT line FROM retention.explain('vis_billing') line;
+-- The runs do what explain said: its counts, its paths.
+SELECT policy, rows_pruned, partitions_dropped, rows_kept_referenced, method FROM retention.run('vis_orders');
+SELECT policy, rows_pruned, partitions_dropped, method FROM retention.run('vis_clicks');
+SELECT policy, rows_pruned, partitions_dropped, method FROM retention.run('vis_hits');
+SELECT line FROM retention.explain('vis_orders') line WHERE line LIKE 'a run would prune%';
+-- Nothing of explain is left behind: no run row, no lock.
+SELECT count(*) AS explain_rows FROM retention.runs WHERE policy = 'vis_billing';
+-- Explaining needs the right to run the policy; unknown policies are named.
+SET ROLE regress_vis_bob;
+SELECT * FROM retention.explain('vis_orders');
+RESET ROLE;
+SELECT * FROM retention.explain('vis_nope');
+-- Nothing is in flight now; progress is empty.
+SELECT count(*) AS in_flight FROM retention.progress;
+
 -- What one role sees of another's: alice's policy on alice's table.
 SET ROLE regress_vis_alice;
 CREATE TABLE vis.alice_logs (id bigint, created_at timestamptz);
