@@ -302,6 +302,14 @@ SELECT 'retention_running_seconds', 'gauge',
        'How long the real run of a policy in flight has been running; 0 when none is.',
        policy, NULL, NULL, NULL, round(seconds::numeric, 3) FROM in_flight
 UNION ALL
+SELECT 'retention_waiting_seconds', 'gauge',
+       'How long the run of a policy in flight has been waiting (retention.progress says for what); 0 when it works or none runs.',
+       p.policy, NULL, NULL, NULL,
+       coalesce(round(extract(epoch FROM clock_timestamp() - w.since)::numeric, 3), 0)
+FROM policy p
+LEFT JOIN LATERAL (SELECT min(g.waiting_since) AS since FROM retention.progress_rows() g
+                   WHERE g.policy = p.policy AND NOT g.dry_run) w ON true
+UNION ALL
 SELECT 'retention_rows_kept_referenced', 'gauge',
        'Expired rows the last run of a policy kept because other rows still reference them.',
        policy, NULL, NULL, NULL, rows_kept_referenced FROM last_run

@@ -130,7 +130,7 @@ SKIP:
 	my @differ;
 	for my $key (sort keys %$direct)
 	{
-		next if $key =~ /^retention_running_seconds/;    # grows by the second
+		next if $key =~ /^retention_(running|waiting)_seconds/;    # grow by the second
 		my $theirs = $via_exporter->{$key};
 		push @differ, "$key: metrics() $direct->{$key}, exporter " . ($theirs // 'absent')
 		  unless defined $theirs && $theirs == $direct->{$key};
@@ -179,6 +179,8 @@ my ($first, $later) = map {
 	$n
 } 1 .. 2;
 cmp_ok($later, '>', $first, "progress: rows_pruned grows ($first, then $later)");
+like($node->safe_psql('app', 'SELECT retention.metrics()'), qr/^retention_running\{policy="slow"\} 1$/m,
+	'metrics: the run is in flight');
 is($node->safe_psql('app', "SET ROLE exporter; SELECT count(*) FROM retention.progress WHERE policy = 'slow'"),
 	'1', 'a pg_monitor role sees the run in flight');
 is($node->safe_psql('app', "SET ROLE outsider; SELECT count(*) FROM retention.progress"),
