@@ -3,7 +3,7 @@
 -- tables it owns and roles it is a member of. Roles alice and bob (and carol,
 -- a member of alice) each own a table; everything is rolled back at the end.
 BEGIN;
-SELECT plan(56);
+SELECT plan(57);
 
 CREATE ROLE alice NOLOGIN;
 CREATE ROLE bob NOLOGIN;
@@ -56,10 +56,14 @@ SELECT function_privs_are('retention', 'wake_scheduler_now', ARRAY[]::text[], 'p
                           'PUBLIC may not wake the launcher');
 SELECT function_privs_are('retention', 'forget_dropped_tables', ARRAY[]::text[], 'public', ARRAY[]::text[],
                           'PUBLIC may not use the event trigger function');
-SELECT is((SELECT count(*) FROM pg_proc p
+SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'retention'::regnamespace AND p.prosecdef),
-          1::bigint, 'one SECURITY DEFINER function (the event trigger''s), with its own search_path')
-;
+          ARRAY['coverage_decisions', 'forget_dropped_tables'],
+          'two SECURITY DEFINER functions: the event trigger''s, and the decisions of retention.coverage (no names)');
+SELECT is((SELECT count(*) FROM pg_proc p
+           WHERE p.pronamespace = 'retention'::regnamespace AND p.prosecdef
+             AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)),
+          0::bigint, 'each with search_path = pg_catalog, pg_temp');
 SELECT ok(has_table_privilege('alice', 'retention.status', 'SELECT'), 'an ordinary role may read retention.status');
 
 -- The superuser records a run of alice's future policy, to see who can read it.
