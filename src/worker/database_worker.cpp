@@ -97,15 +97,22 @@ void settle_dead_runs(void *) {
 		                     (unsigned long long)settled)));
 }
 
-// Deletes the finished runs that condition (with $1 = limit) selects from
-// the history, adding them to retention.run_totals in the same statement:
-// the counters (retention.counters, the metrics) never go down. Logs how
-// many went.
-void delete_history(const char *using_clause, const char *condition, int32 limit, const char *why) {
-	Oid types[1] = {INT4OID};
-	Datum values[1] = {Int32GetDatum(limit)};
-	char *sql = psprintf(
-	    "WITH gone AS (DELETE FROM retention.runs r %s WHERE r.status OPERATOR(pg_catalog.<>) 'running' AND (%s) "
+// Deletes finished runs from the history, adding them to
+// retention.run_totals in the same statement, so the counters
+// (retention.counters, the metrics) never go down: with older_than_minutes
+// > 0 those finished longer ago, with keep_per_policy > 0 those beyond the
+// newest keep_per_policy rows of their policy. Logs how many went.
+void delete_history(int32 older_than_minutes, int32 keep_per_policy, const char *why) {
+	Oid types[2] = {INT4OID, INT4OID};
+	Datum values[2] = {Int32GetDatum(older_than_minutes), Int32GetDatum(keep_per_policy)};
+	border::spi_run(
+	    "WITH gone AS (DELETE FROM retention.runs r WHERE r.status OPERATOR(pg_catalog.<>) 'running' AND ("
+	    "  ($1 OPERATOR(pg_catalog.>) 0 AND coalesce(r.finished_at, r.started_at) OPERATOR(pg_catalog.<) "
+	    // Parenthesized: every OPERATOR() shares one precedence, left to right.
+	    "   (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(mins => $1))) "
+	    "  OR ($2 OPERATOR(pg_catalog.>) 0 AND r.id OPERATOR(pg_catalog.=) ANY (SELECT n.id FROM (SELECT k.id, "
+	    "   pg_catalog.row_number() OVER (PARTITION BY k.policy ORDER BY k.id DESC) AS newer "
+	    "   FROM retention.runs k) n WHERE n.newer OPERATOR(pg_catalog.>) $2))) "
 	    "  RETURNING r.id, r.policy, r.relation, r.status, r.owner, r.dry_run, r.repeats, r.rows_pruned, r.batches, "
 	    "  r.partitions_dropped, r.finished_at), "
 	    "added AS (INSERT INTO retention.run_totals AS t (policy, relation, status, owner, runs, rows_pruned, batches, "
@@ -121,8 +128,7 @@ void delete_history(const char *using_clause, const char *condition, int32 limit
 	    "  partitions_dropped = t.partitions_dropped OPERATOR(pg_catalog.+) excluded.partitions_dropped, "
 	    "  last_finished_at = greatest(t.last_finished_at, excluded.last_finished_at) RETURNING 1) "
 	    "SELECT pg_catalog.count(*) FROM gone",
-	    using_clause, condition);
-	(void)border::spi_run(sql, 1, types, values, nullptr, SPI_OK_SELECT);
+	    2, types, values, nullptr, SPI_OK_SELECT);
 	bool isnull;
 	int64 deleted = DatumGetInt64(border::spi_first_value(&isnull));
 	if (deleted > 0)
@@ -134,16 +140,9 @@ void delete_history(const char *using_clause, const char *condition, int32 limit
 // retention.history_runs_per_policy rows.
 void prune_history(void *) {
 	if (setting_history_minutes > 0)
-		delete_history("", "coalesce(r.finished_at, r.started_at) OPERATOR(pg_catalog.<) "
-		               // Parenthesized: every OPERATOR() shares one precedence, left to right.
-		               "(pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(mins => $1))",
-		               setting_history_minutes, "older than retention.history_retention");
+		delete_history(setting_history_minutes, 0, "older than retention.history_retention");
 	if (setting_history_runs_per_policy > 0)
-		delete_history("USING (SELECT p.policy, (SELECT k.id FROM retention.runs k "
-		               "  WHERE k.policy OPERATOR(pg_catalog.=) p.policy ORDER BY k.id DESC OFFSET $1 LIMIT 1) "
-		               "  AS newest_dropped FROM (SELECT DISTINCT policy FROM retention.runs) p) o",
-		               "r.policy OPERATOR(pg_catalog.=) o.policy AND r.id OPERATOR(pg_catalog.<=) o.newest_dropped",
-		               setting_history_runs_per_policy, "beyond retention.history_runs_per_policy");
+		delete_history(0, setting_history_runs_per_policy, "beyond retention.history_runs_per_policy");
 }
 
 // One pass over the policies of the database.
