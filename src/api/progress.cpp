@@ -1,8 +1,9 @@
 // retention.progress_rows(), behind the view retention.progress: the runs
 // in flight in this database, from the table of runs in flight in shared
 // memory (src/run/in_flight.cpp), which the worker updates after every batch
-// and while it waits. The view keeps the rows of the policies the caller
-// may see.
+// and while it waits. Only the runs the caller may see, by the rule of
+// row-level security on retention.runs (members of the owner role, and of
+// pg_read_all_stats).
 #include "run/in_flight.hpp"
 #include "run/workers.hpp"
 #include "border/guard.hpp"
