@@ -23,6 +23,7 @@ OBJS = \
 	src/catalog/runs.o \
 	src/prune/engine.o \
 	src/prune/explain.o \
+	src/prune/brakes.o \
 	src/prune/identity.o \
 	src/prune/run_lock.o \
 	src/prune/policy_order.o \

@@ -403,3 +403,11 @@ CREATE FUNCTION retention.explain(policy text) RETURNS SETOF text
     LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_explain';
 COMMENT ON FUNCTION retention.explain(text) IS
     'What a run of the policy would do now, and why: the cutoff, the rows it would prune, its path, what keeps rows, what would make it wait. Deletes nothing';
+
+-- Brakes ------------------------------------------------------------------
+
+-- A run of the policy never prunes faster than this (paced between batches,
+-- read again before every batch); NULL: no limit.
+ALTER TABLE retention.policies ADD COLUMN max_rows_per_second integer;
+COMMENT ON COLUMN retention.policies.max_rows_per_second IS
+    'A run of this policy never prunes faster than this many rows a second (paced between batches); NULL: no limit';

@@ -24,6 +24,8 @@ bool setting_warm_worker = true;
 int setting_max_workers = 4;
 int setting_max_databases = 1000;
 int setting_worker_idle_timeout_s = 60;
+bool setting_pause = false;
+int setting_max_replica_lag_ms = 0;
 
 bool worker_serves_database(const char *database) {
 	if (!database)
@@ -124,6 +126,18 @@ void _PG_init(void) {
 	                         "Off: as retention.worker_idle_timeout = 0, every worker leaves as soon as it has "
 	                         "nothing to do.",
 	                         &retention::setting_warm_worker, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("retention.pause", "Holds every retention run between batches, and starts none.",
+	                         "On: runs in flight wait before their next batch, scheduled runs are not started, a "
+	                         "manual run waits before its first batch (dry runs go on). Off: they go on. A reload "
+	                         "applies it at once.",
+	                         &retention::setting_pause, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("retention.max_replica_lag",
+	                        "Before each batch, a run waits while a streaming standby is further behind than this.",
+	                        "Behind: its replay_lag, or the age of the oldest WAL the primary wrote that it has not "
+	                        "replayed (so a standby whose replay is paused counts). Standbys that are not connected "
+	                        "do not count. 0 turns the check off.",
+	                        &retention::setting_max_replica_lag_ms, 0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
+	                        nullptr, nullptr);
 	if (process_shared_preload_libraries_in_progress) {
 		// Sizes shared memory: only at server start (defining it later is an error).
 		DefineCustomIntVariable("retention.max_databases", "How many databases the retention launcher can serve.",

@@ -32,6 +32,12 @@ extern int setting_worker_idle_timeout_s;
 // nothing to do (as retention.worker_idle_timeout = 0).
 extern bool setting_warm_worker;
 
+// retention.pause: on holds every run between batches and starts none.
+extern bool setting_pause;
+// retention.max_replica_lag (ms): before each batch a run waits while a
+// streaming standby is further behind; 0: no check.
+extern int setting_max_replica_lag_ms;
+
 // Whether retention.databases lets the worker serve this database.
 bool worker_serves_database(const char *database);
 

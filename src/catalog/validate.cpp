@@ -23,6 +23,7 @@ namespace {
 struct PolicyColumns {
 	int name, relation, time_column, retain, time_unit, filter, schedule, time_zone, batch_size, batch_delay,
 	    max_runtime, archive_to, partitions, max_retries, owner, updated_at;
+	int max_rows_per_second; // 0 before the update to 0.3.0 added it
 };
 
 // The column's number, after checking its type: the trigger reads each
@@ -53,7 +54,9 @@ PolicyColumns policy_columns(TupleDesc desc) {
 	                     column_number(desc, "partitions", TEXTOID),
 	                     column_number(desc, "max_retries", INT4OID),
 	                     column_number(desc, "owner", REGROLEOID),
-	                     column_number(desc, "updated_at", TIMESTAMPTZOID)};
+	                     column_number(desc, "updated_at", TIMESTAMPTZOID),
+	                     SPI_fnumber(desc, "max_rows_per_second") > 0 ? column_number(desc, "max_rows_per_second", INT4OID)
+	                                                                  : 0};
 }
 
 // The trigger validates retention.policies of this extension and nothing
@@ -430,6 +433,14 @@ RETENTION_FUNCTION(retention_validate_policy) {
 	if (!max_runtime.null && interval_sign(max_runtime.value) <= 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid max_runtime: must be positive"),
 		                errhint("Use NULL for runs without a time limit.")));
+
+	if (columns.max_rows_per_second > 0) {
+		Field rate = field(tuple, desc, columns.max_rows_per_second);
+		if (!rate.null && DatumGetInt32(rate.value) < 1)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("invalid max_rows_per_second %d: must be positive", DatumGetInt32(rate.value)),
+			                errhint("Use NULL for runs without a rate limit.")));
+	}
 
 	Field partitions = field(tuple, desc, columns.partitions);
 	static const char *const partition_modes[] = {"drop", "detach", "rows", nullptr};

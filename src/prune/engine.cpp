@@ -10,6 +10,7 @@
 #include "prune/run_lock.hpp"
 #include "prune/engine.hpp"
 #include "prune/explain.hpp"
+#include "prune/brakes.hpp"
 #include "run/in_flight.hpp"
 #include "run/request.hpp"
 #include "border/spi.hpp"
@@ -56,6 +57,10 @@ struct RunState {
 	ErrorData *error;
 	run::InFlight *in_flight;       // this run's entry in the table of runs in flight, if there is one
 	int64 expired_estimate;    // the planner's estimate of the expired rows when the run planned; -1: unknown
+	WalHistory wal_history;    // for the replica lag brake
+	int32 pace_rate;           // max_rows_per_second the pace started with (0: none)
+	TimestampTz pace_since;    // when the pace started
+	int64 pace_rows;           // rows pruned before it started
 	const char *stop_reason;   // why the run stopped early although nothing failed (the error column)
 
 	// The batch being run.
@@ -538,6 +543,71 @@ bool should_stop(RunState *state) {
 	return false;
 }
 
+// A worker's settings are read again when the server's configuration is
+// reloaded, between batches: retention.pause and retention.max_replica_lag
+// act on runs in flight.
+void reload_settings_if_asked() {
+	if (ConfigReloadPending) {
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+}
+
+// Waits up to ms (woken by a cancel, a reload or a termination).
+void nap(int64 ms) {
+	(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, long(Max(int64(1), Min(ms, int64(1000)))),
+	                PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+}
+
+// Before every batch of a real run, the brakes, in one place: the run
+// waits while retention.pause is on or a standby is too far behind, then
+// for its max_rows_per_second pace: a batch of up to `upcoming` rows starts
+// only once the rows pruned since the pace began, and these, fit the rate
+// (so a run of R rows takes R / max_rows_per_second seconds).
+// retention.progress says what it waits for. Waiting counts against
+// max_runtime, and a cancel ends it. False: the run stops (cancelled, or
+// partial).
+bool hold_before_batch(RunState *state, int64 upcoming) {
+	for (;;) {
+		reload_settings_if_asked();
+		if (should_stop(state))
+			return false;
+		const char *brake = state->request->dry_run ? nullptr : brake_now(&state->wal_history);
+		if (!brake)
+			break;
+		run::note_waiting(state->in_flight, brake);
+		nap(1000);
+	}
+	int32 rate = state->request->dry_run ? 0 : state->target->max_rows_per_second;
+	if (rate != state->pace_rate) { // the policy's rate changed (or the pace starts): pace from now
+		state->pace_rate = rate;
+		state->pace_since = GetCurrentTimestamp();
+		state->pace_rows = state->rows;
+	}
+	for (;;) {
+		int64 delay = pace_delay_usecs(rate, state->rows - state->pace_rows + upcoming, state->pace_since,
+		                               GetCurrentTimestamp());
+		if (delay <= 0)
+			break;
+		char waiting[160];
+		snprintf(waiting, sizeof(waiting), "rate limit: max_rows_per_second = %d", rate);
+		run::note_waiting(state->in_flight, waiting);
+		nap(delay / 1000);
+		reload_settings_if_asked();
+		if (should_stop(state))
+			return false;
+	}
+	run::note_waiting(state->in_flight, nullptr);
+	return true;
+}
+
+// At most a second of the rate limit per batch, so that the pace is even.
+int32 rate_capped(const RunState *state, int64 rows) {
+	int32 rate = state->request->dry_run ? 0 : state->target->max_rows_per_second;
+	return int32(rate > 0 ? Min(rows, int64(rate)) : rows);
+}
+
 // Through an index on the time column, oldest first; each batch starts where
 // the last one ended, so no batch walks over what earlier ones deleted.
 // Batches are sized by time as well as by rows: a batch that took longer
@@ -551,14 +621,14 @@ int32 next_row_limit(RunState *state) {
 	else if (state->batch_usecs < target_usecs / 2)
 		limit *= 2;
 	int64 smallest = Min(int64(100), int64(state->target->batch_size));
-	return int32(Min(Max(limit, smallest), int64(state->target->batch_size)));
+	return rate_capped(state, Min(Max(limit, smallest), int64(state->target->batch_size)));
 }
 
 bool prune_by_key(RunState *state) {
 	state->lower_key = lowest_key(state->target);
-	state->row_limit = state->target->batch_size;
+	state->row_limit = rate_capped(state, state->target->batch_size);
 	for (;;) {
-		if (should_stop(state))
+		if (!hold_before_batch(state, state->row_limit))
 			return false;
 		state->range_contended = false; // contention is about the rows of one batch
 		if (!run_batch(state, delete_batch_by_key))
@@ -578,7 +648,7 @@ bool prune_by_blocks(RunState *state) {
 	constexpr uint32 max_range = 1u << 17;
 	// Ranges aim below batch_size, so that a range a little denser than the
 	// last one still fits in one batch instead of being redone.
-	int64 range_rows = Max(int64(1), int64(state->target->batch_size) * 3 / 4);
+	int64 range_rows = Max(int64(1), int64(rate_capped(state, state->target->batch_size)) * 3 / 4);
 	uint32 range = 64;
 	if (leaf->tuples > 0 && leaf->blocks > 0) {
 		double rows_per_block = leaf->tuples / leaf->blocks;
@@ -587,10 +657,10 @@ bool prune_by_blocks(RunState *state) {
 	int64 found_in_range = 0;
 	int64 target_usecs = int64(setting_batch_time_target_ms) * 1000;
 	BlockNumber next = 0;
-	state->row_limit = state->target->batch_size;
+	state->row_limit = rate_capped(state, state->target->batch_size);
 	state->range_contended = false;
 	while (next < leaf->blocks) {
-		if (should_stop(state))
+		if (!hold_before_batch(state, state->row_limit))
 			return false;
 		state->range_start = next;
 		state->range_end = next + Min(BlockNumber(range), leaf->blocks - next);
@@ -704,7 +774,7 @@ void execute_run(run::RunRequest *request, MemoryContext context) {
 				state.leaf = &target->leaves[i];
 				if (state.leaf->whole_partition_expired) {
 					run::note_phase(state.in_flight, "dropping partitions");
-					if (!should_stop(&state) && run_batch(&state, drop_partition) && state.partition_went)
+					if (hold_before_batch(&state, 0) && run_batch(&state, drop_partition) && state.partition_went)
 						state.partitions_dropped++;
 					continue;
 				}

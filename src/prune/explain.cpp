@@ -1,6 +1,7 @@
 // retention.explain(): see explain.hpp. No C++ object lives here: every
 // call may raise a PostgreSQL error, caught by border::run_in_transaction.
 #include "prune/explain.hpp"
+#include "prune/brakes.hpp"
 #include "prune/identity.hpp"
 #include "prune/run_lock.hpp"
 #include "border/spi.hpp"
@@ -193,6 +194,20 @@ void explain_body(void *argument) {
 	              "(retention.batch_time_target); %s between batches (batch_delay)",
 	     target->batch_size, setting_batch_time_target_ms,
 	     target->batch_delay_usecs > 0 ? duration_text(target->batch_delay_usecs) : "no pause");
+	if (target->max_rows_per_second > 0)
+		line(explain, "rate limit: at most %d rows a second (max_rows_per_second): pruning these rows takes at least "
+		              "%.1f s",
+		     target->max_rows_per_second,
+		     counting ? double(expired) / target->max_rows_per_second
+		              : double(Max(estimate, int64(0))) / target->max_rows_per_second);
+	if (setting_pause)
+		line(explain, "retention.pause is on: a run would wait before its first batch until it is off");
+	if (setting_max_replica_lag_ms > 0) {
+		WalHistory history{};
+		const char *behind = standby_behind(&history);
+		line(explain, "batches wait while a standby is more than %.1f s behind (retention.max_replica_lag); now: %s",
+		     double(setting_max_replica_lag_ms) / 1000, behind ? behind : "no standby is");
+	}
 	if (target->max_runtime_usecs > 0)
 		line(explain, "a run stops after %s (max_runtime), recorded 'partial'; the next run goes on",
 		     duration_text(target->max_runtime_usecs));

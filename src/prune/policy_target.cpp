@@ -186,11 +186,11 @@ bool same_text(const char *a, const char *b) { return (!a && !b) || (a && b && s
 
 } // namespace
 
-const char *policy_change(const PolicyTarget *target, bool has_cutoff, TimestampTz cutoff) {
+const char *policy_change(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(target->name)};
 	border::spi_run("SELECT relation::pg_catalog.oid, time_column::pg_catalog.text, owner::pg_catalog.oid, retain, "
-	                "filter, archive_to::pg_catalog.oid, partitions, time_unit, enabled "
+	                "filter, archive_to::pg_catalog.oid, partitions, time_unit, enabled, max_rows_per_second "
 	                "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1 FOR SHARE",
 	                1, types, values, nullptr, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -198,6 +198,10 @@ const char *policy_change(const PolicyTarget *target, bool has_cutoff, Timestamp
 	HeapTuple tuple = SPI_tuptable->vals[0];
 	TupleDesc desc = SPI_tuptable->tupdesc;
 	bool isnull;
+	// The rate limit applies live: a run paces itself by the policy as it
+	// stands at each batch.
+	Datum rate = SPI_getbinval(tuple, desc, 10, &isnull);
+	target->max_rows_per_second = isnull ? 0 : DatumGetInt32(rate);
 	Datum archive = SPI_getbinval(tuple, desc, 6, &isnull);
 	Oid archive_relid = isnull ? InvalidOid : DatumGetObjectId(archive);
 	if (DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull)) != target->relid)
@@ -269,7 +273,7 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(name)};
 	border::spi_run("SELECT name, relation::oid, time_column::text, owner::oid, retain, filter, batch_size, "
-	                "batch_delay, max_runtime, archive_to::oid, partitions, time_unit, enabled "
+	                "batch_delay, max_runtime, archive_to::oid, partitions, time_unit, enabled, max_rows_per_second "
 	                "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1",
 	                1, types, values, nullptr, SPI_OK_SELECT, true);
 	if (SPI_processed == 0)
@@ -299,6 +303,8 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	const char *time_unit = SPI_getvalue(tuple, desc, 12);
 	target->time_unit = time_unit;
 	target->enabled = DatumGetBool(SPI_getbinval(tuple, desc, 13, &isnull));
+	Datum rate = SPI_getbinval(tuple, desc, 14, &isnull);
+	target->max_rows_per_second = isnull ? 0 : DatumGetInt32(rate);
 
 	bool exists = SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target->relid));
 	target->relation_name = exists ? qualified_name(target->relid) : psprintf("%u", target->relid);

@@ -49,6 +49,7 @@ struct PolicyTarget {
 	int32 batch_size;
 	int64 batch_delay_usecs;
 	int64 max_runtime_usecs;    // 0: no limit
+	int32 max_rows_per_second;  // 0: no limit; read again before every batch (policy_change)
 	Oid archive_relid;
 	const char *partitions_mode;
 	const char *time_unit;      // as written, or nullptr
@@ -121,9 +122,10 @@ Datum highest_key(const PolicyTarget *target);
 // stop: the policy was deleted or disabled, or its table, time column,
 // time unit, filter, owner, archive or partition mode changed, or its
 // retain grew (now() - retain is earlier than the run's cutoff; a shorter
-// retain covers what the run covers, and the run goes on). Needs SPI, as
+// retain covers what the run covers, and the run goes on). Also takes the
+// policy's max_rows_per_second as it stands now into target. Needs SPI, as
 // the worker's own identity.
-const char *policy_change(const PolicyTarget *target, bool has_cutoff, TimestampTz cutoff);
+const char *policy_change(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff);
 
 // The cutoff of a run that starts at start: start - retain, by PostgreSQL's
 // own interval arithmetic (months by the calendar), as every run computes

@@ -125,11 +125,18 @@ void note_waiting(InFlight *run, const char *waiting_for) {
 		return;
 	TimestampTz now = waiting_for ? GetCurrentTimestamp() : 0;
 	SpinLockAcquire(&table->mutex);
-	if (!waiting_for)
+	if (!waiting_for) {
 		run->waiting_for[0] = '\0';
-	else if (strcmp(run->waiting_for, waiting_for) != 0) {
+	} else {
+		// The same wait goes on while its kind (the words before the first
+		// colon: "replica lag", "pause") stays, though its details change.
+		const char *colon = strchr(waiting_for, ':');
+		size_t kind = colon ? size_t(colon - waiting_for) : strlen(waiting_for);
+		bool same = run->waiting_for[0] != '\0' && strncmp(run->waiting_for, waiting_for, kind) == 0 &&
+		            (run->waiting_for[kind] == ':' || run->waiting_for[kind] == '\0');
+		if (!same)
+			run->waiting_since = now;
 		strlcpy(run->waiting_for, waiting_for, sizeof(run->waiting_for));
-		run->waiting_since = now;
 	}
 	SpinLockRelease(&table->mutex);
 }

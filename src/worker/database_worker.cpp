@@ -393,6 +393,28 @@ void retention_worker_main(Datum argument) {
 			pgstat_report_activity(STATE_IDLE, "");
 		}
 
+		// retention.pause: no scheduled run starts. Nothing is due here
+		// until the reload that turns it off (which makes every database due
+		// and wakes idle workers); manual runs still come.
+		if (setting_pause) {
+			publish_next_due(never_due, GetCurrentTimestamp());
+			view_stale = false;
+			MemoryContextSwitchTo(keep);
+			TimestampTz now = GetCurrentTimestamp();
+			bool stay = setting_warm_worker && setting_worker_idle_timeout_s > 0;
+			TimestampTz leave_at = stay ? now + int64(setting_worker_idle_timeout_s) * USECS_PER_SEC : now;
+			switch (run::wait_for_work(leave_at, never_due, &request)) {
+			case run::Work::serve:
+				if (!serve_manual_run(request))
+					proc_exit(0);
+				continue;
+			case run::Work::pass:
+				continue;
+			case run::Work::leave:
+				leave("paused", startup.database_name);
+			}
+		}
+
 		// Someone waits for a slot, or the budget was lowered: after a run
 		// this worker leaves, saying first what is due here. (Not before
 		// its first: the slot was given to this database to run something.)

@@ -130,6 +130,10 @@ bool dispatch() {
 	// A manual run waits for a slot: it goes first.
 	if (run::manual_waiters())
 		return true;
+	// retention.pause: no scheduled run starts; the reload that turns it
+	// off makes every database due.
+	if (setting_pause)
+		return false;
 	int count = 0;
 	DatabaseDue *due = due_databases(GetCurrentTimestamp(), &count);
 	bool waiting = false;
@@ -213,7 +217,8 @@ void retention_launcher_main(Datum) {
 		run::note_database_waiting(waiting);
 
 		TimestampTz now = GetCurrentTimestamp();
-		TimestampTz wake = Min(earliest_due(has_looking_worker), next_scan);
+		// Paused, nothing is started until a reload (the latch) turns it off.
+		TimestampTz wake = setting_pause ? next_scan : Min(earliest_due(has_looking_worker), next_scan);
 		if (waiting)
 			wake = Min(wake, now + waiting_nap_usecs);
 		long nap_ms = long(Max(wake - now, int64(0)) / 1000) + 1;
