@@ -135,3 +135,11 @@ INSERT INTO retention.policies (name, relation, time_column, time_unit)
 VALUES ('local', 'jobs', 'created_local', NULL), ('day', 'jobs', 'created_day', NULL),
        ('epoch', 'jobs', 'epoch_s', 's'), ('small', 'jobs', 'epoch_small', 'us');
 SELECT name, time_column, time_unit FROM retention.policies ORDER BY name;
+
+-- max_rows_per_second: positive, or NULL.
+INSERT INTO retention.policies (name, relation, time_column, max_rows_per_second) VALUES ('rate0', 'jobs', 'created_at', 0);
+INSERT INTO retention.policies (name, relation, time_column, max_rows_per_second) VALUES ('rate_neg', 'jobs', 'created_at', -5);
+INSERT INTO retention.policies (name, relation, time_column, max_rows_per_second) VALUES ('rate1', 'jobs', 'created_at', 1);
+UPDATE retention.policies SET max_rows_per_second = 0 WHERE name = 'rate1';
+UPDATE retention.policies SET max_rows_per_second = NULL WHERE name = 'rate1';
+SELECT name, max_rows_per_second FROM retention.policies WHERE name LIKE 'rate%';

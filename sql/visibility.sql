@@ -87,6 +87,10 @@ SELECT regexp_replace(line, 'cutoff: [^(]*\(', 'cutoff: <cutoff> (') AS line FRO
 SELECT line FROM retention.explain('vis_clicks') line WHERE line NOT LIKE 'cutoff:%';
 SELECT line FROM retention.explain('vis_hits') line WHERE line NOT LIKE 'cutoff:%';
 SELECT line FROM retention.explain('vis_billing') line;
+-- The brakes that would act: a rate limit.
+UPDATE retention.policies SET max_rows_per_second = 100 WHERE name = 'vis_clicks';
+SELECT line FROM retention.explain('vis_clicks') line WHERE line LIKE 'rate limit%';
+UPDATE retention.policies SET max_rows_per_second = NULL WHERE name = 'vis_clicks';
 -- The runs do what explain said: its counts, its paths.
 SELECT policy, rows_pruned, partitions_dropped, rows_kept_referenced, method FROM retention.run('vis_orders');
 SELECT policy, rows_pruned, partitions_dropped, method FROM retention.run('vis_clicks');

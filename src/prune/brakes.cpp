@@ -63,13 +63,18 @@ const char *standby_behind(WalHistory *history) {
 	TimestampTz now = GetCurrentTimestamp();
 	TupleDesc desc = SPI_tuptable->tupdesc;
 	bool isnull;
-	XLogRecPtr current = DatumGetLSN(SPI_getbinval(SPI_tuptable->vals[SPI_processed - 1], desc, 1, &isnull));
+	// Every row has the current position; the last one only that (so there
+	// is a row without standbys).
+	XLogRecPtr current = DatumGetLSN(SPI_getbinval(SPI_tuptable->vals[0], desc, 1, &isnull));
 	remember(history, now, current, lag_usecs);
 	int64 worst = -1;
 	const char *worst_name = nullptr;
 	const char *worst_host = nullptr;
-	for (uint64 row = 0; row + 1 < SPI_processed; row++) {
+	for (uint64 row = 0; row < SPI_processed; row++) {
 		HeapTuple tuple = SPI_tuptable->vals[row];
+		(void)SPI_getbinval(tuple, desc, 2, &isnull);
+		if (isnull)
+			continue; // the row without a standby
 		int64 behind = -1;
 		Datum replay_lag = SPI_getbinval(tuple, desc, 5, &isnull);
 		if (!isnull)

@@ -3,7 +3,7 @@
 -- NOT NULL, default), their keys, the status view, the validation trigger,
 -- pg_dump configuration and row-level security.
 BEGIN;
-SELECT plan(143);
+SELECT plan(146);
 
 -- The schema and its objects --------------------------------------------------
 SELECT has_schema('retention', 'schema retention exists');
@@ -33,6 +33,7 @@ SELECT col_type_is('retention', 'policies', 'partitions', 'text', 'policies.part
 SELECT col_type_is('retention', 'policies', 'max_retries', 'integer', 'policies.max_retries is integer');
 SELECT col_type_is('retention', 'policies', 'owner', 'regrole', 'policies.owner is regrole');
 SELECT col_type_is('retention', 'policies', 'reason', 'text', 'policies.reason is text');
+SELECT col_type_is('retention', 'policies', 'max_rows_per_second', 'integer', 'policies.max_rows_per_second is integer');
 
 -- NOT NULL where the contract says so, nullable where NULL has a meaning
 SELECT col_not_null('retention', 'policies', 'name', 'policies.name is NOT NULL');
@@ -52,6 +53,7 @@ SELECT col_not_null('retention', 'policies', 'partitions', 'policies.partitions 
 SELECT col_not_null('retention', 'policies', 'max_retries', 'policies.max_retries is NOT NULL');
 SELECT col_not_null('retention', 'policies', 'owner', 'policies.owner is NOT NULL');
 SELECT col_is_null ('retention', 'policies', 'reason', 'policies.reason is nullable');
+SELECT col_is_null ('retention', 'policies', 'max_rows_per_second', 'policies.max_rows_per_second is nullable');
 
 -- Defaults
 SELECT col_default_is('retention', 'policies', 'schedule', '0 3 * * *'::text, 'policies.schedule defaults to ''0 3 * * *''');
@@ -68,6 +70,7 @@ SELECT col_hasnt_default('retention', 'policies', 'filter', 'policies.filter has
 SELECT col_hasnt_default('retention', 'policies', 'max_runtime', 'policies.max_runtime has no default (NULL)');
 SELECT col_hasnt_default('retention', 'policies', 'archive_to', 'policies.archive_to has no default (NULL)');
 SELECT col_hasnt_default('retention', 'policies', 'reason', 'policies.reason has no default (NULL)');
+SELECT col_hasnt_default('retention', 'policies', 'max_rows_per_second', 'policies.max_rows_per_second has no default (NULL)');
 
 -- Keys
 SELECT has_pk('retention', 'policies', 'retention.policies has a primary key');
