@@ -80,6 +80,8 @@ const char *standby_behind(WalHistory *history) {
 		if (!isnull)
 			behind = int64(DatumGetFloat8(replay_lag) * USECS_PER_SEC);
 		Datum replay_lsn = SPI_getbinval(tuple, desc, 4, &isnull);
+		if (!isnull && DatumGetLSN(replay_lsn) >= current)
+			continue; // caught up: its replay_lag may still say how late the last WAL it replayed was
 		if (!isnull)
 			behind = Max(behind, unreplayed_age(history, now, DatumGetLSN(replay_lsn), lag_usecs));
 		if (behind > lag_usecs && behind > worst) {
