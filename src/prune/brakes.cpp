@@ -53,7 +53,7 @@ void check_standbys(void *argument) {
 const char *standby_behind(WalHistory *history) {
 	int64 lag_usecs = int64(setting_max_replica_lag_ms) * 1000;
 	border::spi_run("SELECT pg_catalog.pg_current_wal_lsn(), "
-	                "coalesce(nullif(s.application_name, ''), 'a standby'), "
+	                "CASE WHEN s.application_name OPERATOR(pg_catalog.=) '' THEN 'a standby' ELSE s.application_name END, "
 	                "coalesce(pg_catalog.host(s.client_addr), 'local'), s.replay_lsn, "
 	                "pg_catalog.date_part('epoch', s.replay_lag) "
 	                "FROM pg_catalog.pg_stat_replication s "

@@ -186,12 +186,28 @@ bool same_text(const char *a, const char *b) { return (!a && !b) || (a && b && s
 
 } // namespace
 
+namespace {
+
+// Whether retention.policies has max_rows_per_second (the update to 0.3.0
+// adds it; the library also serves a database not updated yet).
+bool have_rate_column() {
+	Oid schema = get_namespace_oid("retention", true);
+	Oid policies = OidIsValid(schema) ? get_relname_relid("policies", schema) : InvalidOid;
+	return OidIsValid(policies) && get_attnum(policies, "max_rows_per_second") != InvalidAttrNumber;
+}
+
+} // namespace
+
 const char *policy_change(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(target->name)};
-	border::spi_run("SELECT relation::pg_catalog.oid, time_column::pg_catalog.text, owner::pg_catalog.oid, retain, "
-	                "filter, archive_to::pg_catalog.oid, partitions, time_unit, enabled, max_rows_per_second "
-	                "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1 FOR SHARE",
+	border::spi_run(have_rate_column()
+	                    ? "SELECT relation::pg_catalog.oid, time_column::pg_catalog.text, owner::pg_catalog.oid, retain, "
+	                      "filter, archive_to::pg_catalog.oid, partitions, time_unit, enabled, max_rows_per_second "
+	                      "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1 FOR SHARE"
+	                    : "SELECT relation::pg_catalog.oid, time_column::pg_catalog.text, owner::pg_catalog.oid, retain, "
+	                      "filter, archive_to::pg_catalog.oid, partitions, time_unit, enabled, NULL::integer "
+	                      "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1 FOR SHARE",
 	                1, types, values, nullptr, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return "the policy was deleted during the run";
@@ -272,9 +288,13 @@ Oid run_role_for(Oid owner, Oid relid) {
 PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(name)};
-	border::spi_run("SELECT name, relation::oid, time_column::text, owner::oid, retain, filter, batch_size, "
-	                "batch_delay, max_runtime, archive_to::oid, partitions, time_unit, enabled, max_rows_per_second "
-	                "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1",
+	border::spi_run(have_rate_column()
+	                    ? "SELECT name, relation::oid, time_column::text, owner::oid, retain, filter, batch_size, "
+	                      "batch_delay, max_runtime, archive_to::oid, partitions, time_unit, enabled, max_rows_per_second "
+	                      "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1"
+	                    : "SELECT name, relation::oid, time_column::text, owner::oid, retain, filter, batch_size, "
+	                      "batch_delay, max_runtime, archive_to::oid, partitions, time_unit, enabled, NULL::integer "
+	                      "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1",
 	                1, types, values, nullptr, SPI_OK_SELECT, true);
 	if (SPI_processed == 0)
 		return nullptr;
