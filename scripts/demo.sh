@@ -40,6 +40,10 @@ echo "== a policy that makes no sense is refused"
 run_psql -c "INSERT INTO retention.policies (relation, time_column, schedule) VALUES ('system_logs', 'created_at', '61 * * * *')" || true
 echo "== a dry run of every enabled policy: what would go now"
 run_psql -c "SELECT policy, rows_pruned AS would_prune, rows_kept_referenced FROM retention.run_all(dry_run => true)"
+echo "== what a run of flow_runs would do now, and why (retention.explain)"
+run_psql -At -c "SELECT * FROM retention.explain('flow_runs')"
+echo "== every table and its retention decision (retention.coverage)"
+run_psql -c "SELECT relation, decision, policies, expiry_columns, reason FROM retention.coverage"
 echo "== pruning system_logs now, in batches"
 run_psql -c "SELECT policy, status, rows_pruned, batches, cutoff FROM retention.run('system_logs')"
 echo "== waiting for the scheduler to sweep demo_sessions (schedule '5 seconds')"
@@ -49,6 +53,8 @@ for _ in $(seq 1 30); do
 	sleep 1
 done
 run_psql -c "SELECT id, policy, triggered_by, dry_run, status, rows_pruned, batches FROM retention.runs ORDER BY id"
+echo "== the metrics Prometheus would scrape (a few lines of retention.metrics())"
+run_psql -At -c "SELECT line FROM regexp_split_to_table(retention.metrics(), E'\\n') line WHERE line LIKE 'retention_rows_pruned_total%' OR line LIKE 'retention_runs_total%succeeded%'"
 echo "== retention.status"
 run_psql -c "SELECT policy, enabled, schedule, next_run_at, last_run_at, last_status, consecutive_failures FROM retention.status ORDER BY policy"
 
