@@ -282,8 +282,7 @@ RETENTION_FUNCTION(retention_run_all) {
 // by a worker as the policy's owner, like a dry run, and deletes nothing
 // (so it may run in a transaction block).
 RETENTION_FUNCTION(retention_explain) {
-	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("policy must not be NULL")));
+	// STRICT: policy is not NULL.
 	char *policy = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "retention: SPI_connect failed");

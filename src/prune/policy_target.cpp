@@ -201,7 +201,7 @@ bool have_rate_column() {
 const char *policy_change(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(target->name)};
-	border::spi_run(have_rate_column()
+	border::spi_run(target->has_rate_column
 	                    ? "SELECT relation::pg_catalog.oid, time_column::pg_catalog.text, owner::pg_catalog.oid, retain, "
 	                      "filter, archive_to::pg_catalog.oid, partitions, time_unit, enabled, max_rows_per_second "
 	                      "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1 FOR SHARE"
@@ -288,7 +288,8 @@ Oid run_role_for(Oid owner, Oid relid) {
 PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(name)};
-	border::spi_run(have_rate_column()
+	bool has_rate_column = have_rate_column();
+	border::spi_run(has_rate_column
 	                    ? "SELECT name, relation::oid, time_column::text, owner::oid, retain, filter, batch_size, "
 	                      "batch_delay, max_runtime, archive_to::oid, partitions, time_unit, enabled, max_rows_per_second "
 	                      "FROM retention.policies WHERE name OPERATOR(pg_catalog.=) $1"
@@ -325,6 +326,7 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	target->enabled = DatumGetBool(SPI_getbinval(tuple, desc, 13, &isnull));
 	Datum rate = SPI_getbinval(tuple, desc, 14, &isnull);
 	target->max_rows_per_second = isnull ? 0 : DatumGetInt32(rate);
+	target->has_rate_column = has_rate_column;
 
 	bool exists = SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target->relid));
 	target->relation_name = exists ? qualified_name(target->relid) : psprintf("%u", target->relid);

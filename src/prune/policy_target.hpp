@@ -50,6 +50,7 @@ struct PolicyTarget {
 	int64 batch_delay_usecs;
 	int64 max_runtime_usecs;    // 0: no limit
 	int32 max_rows_per_second;  // 0: no limit; read again before every batch (policy_change)
+	bool has_rate_column;       // retention.policies has max_rows_per_second (updated to 0.3.0)
 	Oid archive_relid;
 	const char *partitions_mode;
 	const char *time_unit;      // as written, or nullptr

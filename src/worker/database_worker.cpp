@@ -328,6 +328,26 @@ void mark_due_if_stale(int, Datum) {
 	proc_exit(0);
 }
 
+// Nothing to start now: waits, connected, until pass_at, a manual run handed
+// over (served here), a pass the launcher asks for or a reload, up to
+// retention.worker_idle_timeout; then leaves, saying why.
+void wait_idle(TimestampTz pass_at, const char *leave_why, const char *database_name) {
+	TimestampTz now = GetCurrentTimestamp();
+	bool stay = setting_warm_worker && setting_worker_idle_timeout_s > 0;
+	TimestampTz leave_at = stay ? now + int64(setting_worker_idle_timeout_s) * USECS_PER_SEC : now;
+	dsm_handle request = 0;
+	switch (run::wait_for_work(leave_at, pass_at, &request)) {
+	case run::Work::serve:
+		if (!serve_manual_run(request))
+			proc_exit(0);
+		break;
+	case run::Work::pass:
+		break;
+	case run::Work::leave:
+		leave(leave_why, database_name);
+	}
+}
+
 } // namespace
 
 } // namespace retention::worker
@@ -400,19 +420,8 @@ void retention_worker_main(Datum argument) {
 			publish_next_due(never_due, GetCurrentTimestamp());
 			view_stale = false;
 			MemoryContextSwitchTo(keep);
-			TimestampTz now = GetCurrentTimestamp();
-			bool stay = setting_warm_worker && setting_worker_idle_timeout_s > 0;
-			TimestampTz leave_at = stay ? now + int64(setting_worker_idle_timeout_s) * USECS_PER_SEC : now;
-			switch (run::wait_for_work(leave_at, never_due, &request)) {
-			case run::Work::serve:
-				if (!serve_manual_run(request))
-					proc_exit(0);
-				continue;
-			case run::Work::pass:
-				continue;
-			case run::Work::leave:
-				leave("paused", startup.database_name);
-			}
+			wait_idle(never_due, "paused", startup.database_name);
+			continue;
 		}
 
 		// Someone waits for a slot, or the budget was lowered: after a run
@@ -450,18 +459,6 @@ void retention_worker_main(Datum argument) {
 		// Nothing due now: wait, connected, for the next due time, a
 		// claimed run or a pass the launcher asks for.
 		MemoryContextSwitchTo(keep);
-		TimestampTz now = GetCurrentTimestamp();
-		bool stay = setting_warm_worker && setting_worker_idle_timeout_s > 0;
-		TimestampTz leave_at = stay ? now + int64(setting_worker_idle_timeout_s) * USECS_PER_SEC : now;
-		switch (run::wait_for_work(leave_at, pass.next_due, &request)) {
-		case run::Work::serve:
-			if (!serve_manual_run(request))
-				proc_exit(0);
-			break;
-		case run::Work::pass:
-			break;
-		case run::Work::leave:
-			leave("idle", startup.database_name);
-		}
+		wait_idle(pass.next_due, "idle", startup.database_name);
 	}
 }
