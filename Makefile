@@ -31,6 +31,9 @@ OBJS = \
 	src/prune/plan/batch_sql.o \
 	src/prune/plan/cutoff.o \
 	src/prune/plan/run_order.o \
+	src/prune/plan/batch_form.o \
+	src/prune/batch.o \
+	src/run/report.o \
 	src/catalog/validate.o \
 	src/catalog/filter.o \
 	src/catalog/policy_schedule.o \
@@ -51,7 +54,7 @@ OBJS = \
 
 # Pure C++ objects: they must not see PostgreSQL headers (src/border/pg.hpp refuses).
 PURE_OBJS = src/schedule/cron.o src/schedule/next_run.o src/schedule/interval.o src/schedule/backoff.o \
-	src/prune/plan/batch_sql.o src/prune/plan/cutoff.o src/prune/plan/run_order.o
+	src/prune/plan/batch_sql.o src/prune/plan/cutoff.o src/prune/plan/run_order.o src/prune/plan/batch_form.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 

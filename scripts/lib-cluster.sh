@@ -34,6 +34,22 @@ CONF
 	as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
 }
 
+# A streaming standby of the cluster in primary_dir (its socket directory)
+# at primary_port, from a base backup: cluster_start_standby dir port primary_dir primary_port
+cluster_start_standby() {
+	local dir=$1 port=$2 primary_dir=$3 primary_port=$4
+	mkdir -p "$dir"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	as_postgres "$PGBIN/pg_basebackup" -h "$primary_dir" -p "$primary_port" -U postgres -D "$dir/data" -R \
+		--checkpoint=fast --no-sync >"$dir/basebackup.log" 2>&1 || return 1
+	cat >>"$dir/data/postgresql.conf" <<CONF
+port = $port
+unix_socket_directories = '$dir'
+CONF
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir/data/postgresql.conf"
+	as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+}
+
 cluster_stop() {
 	local dir=$1
 	[ -d "$dir/data" ] && as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true

@@ -26,6 +26,7 @@ int setting_max_databases = 1000;
 int setting_worker_idle_timeout_s = 60;
 bool setting_pause = false;
 int setting_max_replica_lag_ms = 0;
+int setting_max_wal_per_second_kb = default_max_wal_per_second_kb;
 
 bool worker_serves_database(const char *database) {
 	if (!database)
@@ -138,6 +139,13 @@ void _PG_init(void) {
 	                        "do not count. 0 turns the check off.",
 	                        &retention::setting_max_replica_lag_ms, 0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
 	                        nullptr, nullptr);
+	DefineCustomIntVariable("retention.max_wal_per_second",
+	                        "The WAL all retention runs in flight may write per second, together.",
+	                        "Paced between batches and shared evenly by the runs in flight, so that concurrent "
+	                        "writers, whose commits wait for the WAL before theirs to be flushed, and standbys keep "
+	                        "up. 0: runs write as fast as they can (a maintenance window).",
+	                        &retention::setting_max_wal_per_second_kb, retention::default_max_wal_per_second_kb, 0,
+	                        INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, nullptr, nullptr, nullptr);
 	if (process_shared_preload_libraries_in_progress) {
 		// Sizes shared memory: only at server start (defining it later is an error).
 		DefineCustomIntVariable("retention.max_databases", "How many databases the retention launcher can serve.",

@@ -38,6 +38,12 @@ extern bool setting_pause;
 // streaming standby is further behind; 0: no check.
 extern int setting_max_replica_lag_ms;
 
+// retention.max_wal_per_second (kB): the WAL all real runs in flight may
+// write per second together, paced between batches; 0: as fast as they can.
+extern int setting_max_wal_per_second_kb;
+// Its default, chosen from the foreground-impact benchmark (docs/benchmarks.md).
+constexpr int default_max_wal_per_second_kb = 4 * 1024;
+
 // Whether retention.databases lets the worker serve this database.
 bool worker_serves_database(const char *database);
 

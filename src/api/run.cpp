@@ -50,14 +50,16 @@ void check_may_run(const char *policy) {
 	border::pop_settings(level);
 }
 
-void raise_refusal(const RunRequest &result) {
+void raise_refusal(const RunRequest &request) {
+	const run::RunReport &result = request.run;
 	ereport(ERROR, (errcode(MAKE_SQLSTATE(result.sqlstate[0], result.sqlstate[1], result.sqlstate[2],
 	                                      result.sqlstate[3], result.sqlstate[4])),
 	                errmsg("%s", result.error)));
 }
 
-// One row of type retention.runs, filled by column name.
-HeapTuple run_row(TupleDesc desc, const RunRequest &result) {
+// One row of type retention.runs from the run's report, column by column
+// (run::report_columns); columns the report does not fill are NULL.
+HeapTuple run_row(TupleDesc desc, const run::RunReport &report) {
 	Datum *values = static_cast<Datum *>(palloc0(sizeof(Datum) * desc->natts));
 	bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
 	for (int i = 0; i < desc->natts; i++) {
@@ -65,63 +67,25 @@ HeapTuple run_row(TupleDesc desc, const RunRequest &result) {
 		Form_pg_attribute column = TupleDescAttr(desc, i);
 		if (column->attisdropped)
 			continue;
-		const char *name = NameStr(column->attname);
-		auto set = [&](Datum value) {
-			values[i] = value;
-			nulls[i] = false;
-		};
-		if (strcmp(name, "id") == 0)
-			set(Int64GetDatum(result.run_id));
-		else if (strcmp(name, "policy") == 0)
-			set(CStringGetTextDatum(result.policy));
-		else if (strcmp(name, "triggered_by") == 0)
-			set(CStringGetTextDatum(result.scheduled ? "schedule" : "manual"));
-		else if (strcmp(name, "dry_run") == 0)
-			set(BoolGetDatum(result.dry_run));
-		else if (strcmp(name, "status") == 0)
-			set(CStringGetTextDatum(result.status));
-		else if (strcmp(name, "started_at") == 0)
-			set(TimestampTzGetDatum(result.started_at));
-		else if (strcmp(name, "finished_at") == 0)
-			set(TimestampTzGetDatum(result.finished_at));
-		else if (strcmp(name, "cutoff") == 0 && result.has_cutoff)
-			set(TimestampTzGetDatum(result.cutoff));
-		else if (strcmp(name, "rows_pruned") == 0)
-			set(Int64GetDatum(int64(pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&result.rows_pruned)))));
-		else if (strcmp(name, "batches") == 0)
-			set(Int32GetDatum(int32(pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&result.batches)))));
-		else if (strcmp(name, "partitions_dropped") == 0)
-			set(Int32GetDatum(result.partitions_dropped));
-		else if (strcmp(name, "error") == 0 && result.error[0])
-			set(CStringGetTextDatum(result.error));
-		else if (strcmp(name, "sqlstate") == 0 && result.sqlstate[0])
-			set(CStringGetTextDatum(result.sqlstate));
-		else if (strcmp(name, "relation") == 0)
-			set(CStringGetTextDatum(result.relation));
-		else if (strcmp(name, "owner") == 0)
-			set(ObjectIdGetDatum(result.owner));
-		else if (strcmp(name, "pid") == 0)
-			set(Int32GetDatum(result.worker_pid));
-		else if (strcmp(name, "rows_kept_referenced") == 0)
-			set(Int64GetDatum(result.rows_kept_referenced));
-		else if (strcmp(name, "longest_batch_ms") == 0)
-			set(Int32GetDatum(result.longest_batch_ms));
-		else if (strcmp(name, "method") == 0 && result.method[0])
-			set(CStringGetTextDatum(result.method));
+		if (const run::ReportColumn *field = run::report_column(NameStr(column->attname))) {
+			bool isnull = false;
+			values[i] = field->value(report, &isnull);
+			nulls[i] = isnull;
+		}
 	}
 	return heap_form_tuple(desc, values, nulls);
 }
 
-void notice_outcome(const RunRequest &result) {
-	long long rows = (long long)pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&result.rows_pruned));
-	long long batches = (long long)pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&result.batches));
+void notice_outcome(const run::RunReport &result) {
+	long long rows = (long long)result.rows_pruned;
+	long long batches = (long long)result.batches;
 	double seconds = double(result.finished_at - result.started_at) / USECS_PER_SEC;
 	if (result.dry_run)
 		ereport(NOTICE, (errmsg("retention: %s: %lld rows would be pruned now (dry run)", result.policy, rows)));
-	else if (strcmp(result.status, "cancelled") == 0)
+	else if (result.status == run::RunStatus::Cancelled)
 		ereport(NOTICE, (errmsg("retention: %s: run cancelled after %lld rows in %lld batches (%.1f s)%s%s",
 		                        result.policy, rows, batches, seconds, result.error[0] ? ": " : "", result.error)));
-	else if (strcmp(result.status, "partial") == 0)
+	else if (result.status == run::RunStatus::Partial)
 		ereport(NOTICE, (errmsg("retention: %s: %lld rows pruned in %lld batches (%.1f s); max_runtime reached, the "
 		                        "remaining expired rows wait for the next run",
 		                        result.policy, rows, batches, seconds)));
@@ -139,19 +103,19 @@ void notice_outcome(const RunRequest &result) {
 
 // A refused or failed run is an error of the caller; otherwise NOTICEs say
 // how it went.
-void report_run(const char *policy, RunRequest &result) {
-	if (result.outcome == RunOutcome::NotStarted)
-		raise_refusal(result);
-	if (strcmp(result.status, "failed") == 0)
+void report_run(const char *policy, RunRequest &request) {
+	if (request.outcome == RunOutcome::NotStarted)
+		raise_refusal(request);
+	const run::RunReport &result = request.run;
+	if (result.status == run::RunStatus::Failed)
 		ereport(ERROR, (errcode(MAKE_SQLSTATE(result.sqlstate[0], result.sqlstate[1], result.sqlstate[2],
 		                                      result.sqlstate[3], result.sqlstate[4])),
 		                errmsg("retention run %lld of policy \"%s\" failed: %s", (long long)result.run_id, policy,
 		                       result.error),
-		                result.error_detail[0] ? errdetail("%s", result.error_detail) : 0,
+		                request.error_detail[0] ? errdetail("%s", request.error_detail) : 0,
 		                errcontext("%llu rows were pruned in %llu committed batches before the failure; they stay "
 		                           "pruned, see retention.runs",
-		                           (unsigned long long)pg_atomic_read_u64(&result.rows_pruned),
-		                           (unsigned long long)pg_atomic_read_u64(&result.batches))));
+		                           (unsigned long long)result.rows_pruned, (unsigned long long)result.batches)));
 	notice_outcome(result);
 }
 
@@ -189,7 +153,7 @@ RETENTION_FUNCTION(retention_run) {
 	RunRequest result;
 	run::run_and_wait(policy, dry_run, true, &result);
 	report_run(policy, result);
-	PG_RETURN_DATUM(HeapTupleGetDatum(run_row(desc, result)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(run_row(desc, result.run)));
 }
 
 // CALL retention.prune(policy, dry_run): retention.run() as a procedure. It
@@ -263,15 +227,15 @@ RETENTION_FUNCTION(retention_run_all) {
 		RunRequest result;
 		run::run_and_wait(policy, dry_run, false, &result);
 		if (result.outcome == RunOutcome::NotStarted) {
-			ereport(WARNING, (errmsg("retention: %s: not run: %s", policy, result.error)));
+			ereport(WARNING, (errmsg("retention: %s: not run: %s", policy, result.run.error)));
 			continue;
 		}
-		if (strcmp(result.status, "failed") == 0)
-			ereport(WARNING, (errmsg("retention: %s: run %lld failed: %s", policy, (long long)result.run_id,
-			                         result.error)));
+		if (result.run.status == run::RunStatus::Failed)
+			ereport(WARNING, (errmsg("retention: %s: run %lld failed: %s", policy, (long long)result.run.run_id,
+			                         result.run.error)));
 		else
-			notice_outcome(result);
-		HeapTuple tuple = run_row(rsinfo->setDesc, result);
+			notice_outcome(result.run);
+		HeapTuple tuple = run_row(rsinfo->setDesc, result.run);
 		tuplestore_puttuple(rsinfo->setResult, tuple);
 	}
 	return Datum(0);
@@ -296,7 +260,7 @@ RETENTION_FUNCTION(retention_explain) {
 	run::run_and_wait(policy, true, false, result, true);
 	if (result->outcome != RunOutcome::Finished)
 		raise_refusal(*result);
-	char *lines = result->report;
+	char *lines = result->explained;
 	while (*lines) {
 		char *end = strchr(lines, '\n');
 		if (end)

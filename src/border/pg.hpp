@@ -39,6 +39,7 @@ extern "C" {
 #include "common/hashfn.h"
 #include "common/int.h"
 #include "executor/spi.h"
+#include "executor/instrument.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"

@@ -6,21 +6,24 @@ namespace retention::catalog {
 using border::spi_first_value;
 using border::spi_run;
 
-int64 insert_run(const RunStart &start, TimestampTz *started_at) {
+void insert_run(run::RunReport *report) {
 	Oid types[7] = {TEXTOID, TEXTOID, BOOLOID, REGROLEOID, TEXTOID, TIMESTAMPTZOID, TEXTOID};
-	Datum values[7] = {CStringGetTextDatum(start.policy), CStringGetTextDatum(start.scheduled ? "schedule" : "manual"),
-	                   BoolGetDatum(start.dry_run), ObjectIdGetDatum(start.owner), CStringGetTextDatum(start.relation),
-	                   TimestampTzGetDatum(start.cutoff), CStringGetTextDatum("running")};
+	Datum values[7] = {CStringGetTextDatum(report->policy),
+	                   CStringGetTextDatum(report->scheduled ? "schedule" : "manual"),
+	                   BoolGetDatum(report->dry_run),
+	                   ObjectIdGetDatum(report->owner),
+	                   CStringGetTextDatum(report->relation),
+	                   TimestampTzGetDatum(report->cutoff),
+	                   CStringGetTextDatum(run::status_name(run::RunStatus::Running))};
 	char nulls[8] = "       ";
-	if (!start.has_cutoff)
+	if (!report->has_cutoff)
 		nulls[5] = 'n';
 	spi_run("INSERT INTO retention.runs (policy, triggered_by, dry_run, owner, relation, cutoff, status) "
 	        "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, started_at",
 	        7, types, values, nulls, SPI_OK_INSERT_RETURNING);
 	bool isnull;
-	int64 id = DatumGetInt64(spi_first_value(&isnull));
-	*started_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	return id;
+	report->run_id = DatumGetInt64(spi_first_value(&isnull));
+	report->started_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 }
 
 void add_batch(int64 run_id, int64 rows, int32 batch_ms) {
@@ -34,14 +37,14 @@ void add_batch(int64 run_id, int64 rows, int32 batch_ms) {
 
 namespace {
 
-void fold_into_previous(int64 run_id, const RunEnd &end) {
+void fold_into_previous(const run::RunReport &report) {
 	Oid types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum values[6] = {Int64GetDatum(run_id),
-	                   CStringGetTextDatum(end.policy),
-	                   CStringGetTextDatum(end.status),
-	                   CStringGetTextDatum(end.scheduled ? "schedule" : "manual"),
-	                   CStringGetTextDatum(end.error ? end.error : ""),
-	                   CStringGetTextDatum(end.sqlstate ? end.sqlstate : "")};
+	Datum values[6] = {Int64GetDatum(report.run_id),
+	                   CStringGetTextDatum(report.policy),
+	                   CStringGetTextDatum(run::status_name(report.status)),
+	                   CStringGetTextDatum(report.scheduled ? "schedule" : "manual"),
+	                   CStringGetTextDatum(report.error),
+	                   CStringGetTextDatum(report.sqlstate)};
 	spi_run("WITH previous AS ("
 	        "  SELECT id FROM retention.runs WHERE policy OPERATOR(pg_catalog.=) $2 AND NOT dry_run "
 	        "    AND id OPERATOR(pg_catalog.<) $1 ORDER BY id DESC LIMIT 1"
@@ -60,37 +63,35 @@ void fold_into_previous(int64 run_id, const RunEnd &end) {
 
 } // namespace
 
-TimestampTz finish_run(int64 run_id, const RunEnd &end) {
-	Oid types[9] = {INT8OID, TEXTOID, INT8OID, INT4OID, INT4OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
-	Datum values[9] = {Int64GetDatum(run_id),
-	                   CStringGetTextDatum(end.status),
-	                   Int64GetDatum(end.rows_pruned),
-	                   Int32GetDatum(int32(end.batches)),
-	                   Int32GetDatum(end.partitions_dropped),
-	                   Int64GetDatum(end.rows_kept_referenced),
-	                   end.error ? CStringGetTextDatum(end.error) : Datum(0),
-	                   end.sqlstate ? CStringGetTextDatum(end.sqlstate) : Datum(0),
-	                   end.method ? CStringGetTextDatum(end.method) : Datum(0)};
-	char nulls[10] = "         ";
-	if (!end.error)
-		nulls[6] = 'n';
-	if (!end.sqlstate)
-		nulls[7] = 'n';
-	if (!end.method)
-		nulls[8] = 'n';
+// The report's fields a run row is completed with, by column, in the order
+// of the UPDATE below.
+void finish_run(run::RunReport *report) {
+	static const char *const columns[] = {"status",          "rows_pruned", "batches", "partitions_dropped",
+	                                      "rows_kept_referenced", "error",    "sqlstate", "method"};
+	constexpr int count = int(sizeof(columns) / sizeof(columns[0]));
+	Oid types[count + 1] = {INT8OID, TEXTOID, INT8OID, INT4OID, INT4OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
+	Datum values[count + 1] = {Int64GetDatum(report->run_id)};
+	char nulls[count + 2];
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[count + 1] = '\0';
+	for (int i = 0; i < count; i++) {
+		bool isnull = false;
+		values[i + 1] = run::report_column(columns[i])->value(*report, &isnull);
+		nulls[i + 1] = isnull ? 'n' : ' ';
+	}
 	spi_run("UPDATE retention.runs SET status = $2, rows_pruned = $3, batches = $4, partitions_dropped = $5, "
 	        "rows_kept_referenced = $6, error = $7, sqlstate = $8, method = $9, "
 	        "finished_at = pg_catalog.clock_timestamp() WHERE id OPERATOR(pg_catalog.=) $1 RETURNING finished_at",
-	        9, types, values, nulls, SPI_OK_UPDATE_RETURNING);
+	        count + 1, types, values, nulls, SPI_OK_UPDATE_RETURNING);
 	bool isnull;
-	return DatumGetTimestampTz(spi_first_value(&isnull));
+	report->finished_at = DatumGetTimestampTz(spi_first_value(&isnull));
 }
 
-void fold_run(int64 run_id, const RunEnd &end) {
-	bool did_nothing = end.rows_pruned == 0 && end.partitions_dropped == 0 &&
-	                   (strcmp(end.status, "succeeded") == 0 || strcmp(end.status, "failed") == 0);
-	if (!end.dry_run && did_nothing)
-		fold_into_previous(run_id, end);
+void fold_run(const run::RunReport &report) {
+	bool did_nothing = report.rows_pruned == 0 && report.partitions_dropped == 0 &&
+	                   (report.status == run::RunStatus::Succeeded || report.status == run::RunStatus::Failed);
+	if (!report.dry_run && did_nothing)
+		fold_into_previous(report);
 }
 
 uint64 settle_abandoned_runs(const char *policy) {

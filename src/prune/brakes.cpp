@@ -1,5 +1,6 @@
 // The brakes of a run: see brakes.hpp. No C++ object lives here.
 #include "prune/brakes.hpp"
+#include "run/in_flight.hpp"
 #include "border/spi.hpp"
 #include "border/transaction.hpp"
 #include "settings.hpp"
@@ -119,5 +120,20 @@ int64 pace_delay_usecs(int32 rows_per_second, int64 rows, TimestampTz since, Tim
 	int64 due = since + int64(double(rows) * USECS_PER_SEC / rows_per_second);
 	return Max(int64(0), due - now);
 }
+
+int64 wal_pace_delay_usecs(int64 bytes_per_second, int64 wal_bytes, TimestampTz since, TimestampTz now) {
+	if (bytes_per_second <= 0 || wal_bytes <= 0)
+		return 0;
+	int64 due = since + int64(double(wal_bytes) * USECS_PER_SEC / double(bytes_per_second));
+	return Max(int64(0), due - now);
+}
+
+int64 wal_budget_bytes_per_second() {
+	if (setting_max_wal_per_second_kb <= 0)
+		return 0;
+	return int64(setting_max_wal_per_second_kb) * 1024 / run::real_runs_in_flight();
+}
+
+int64 own_wal_bytes() { return int64(pgWalUsage.wal_bytes); }
 
 } // namespace retention::prune

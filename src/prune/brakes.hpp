@@ -35,4 +35,16 @@ const char *standby_behind(WalHistory *history);
 // so that rows pruned since `since` take at least rows / rate seconds.
 int64 pace_delay_usecs(int32 rows_per_second, int64 rows, TimestampTz since, TimestampTz now);
 
+// The pace of retention.max_wal_per_second: how long to wait before the next
+// batch so that wal_bytes written since `since` take at least
+// wal_bytes / bytes_per_second seconds.
+int64 wal_pace_delay_usecs(int64 bytes_per_second, int64 wal_bytes, TimestampTz since, TimestampTz now);
+
+// This run's share of retention.max_wal_per_second, in bytes per second
+// (the runs in flight share it evenly); 0: no limit.
+int64 wal_budget_bytes_per_second();
+
+// WAL this process has written so far (its own, not the server's).
+int64 own_wal_bytes();
+
 } // namespace retention::prune

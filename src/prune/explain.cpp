@@ -243,23 +243,23 @@ void explain_policy(run::RunRequest *request, MemoryContext context) {
 	ErrorData *error = nullptr;
 	if (!border::run_in_transaction(explain_body, &explain, context, &error)) {
 		request->outcome = run::RunOutcome::NotStarted;
-		strlcpy(request->error, error->message ? error->message : "", sizeof(request->error));
-		strlcpy(request->sqlstate, unpack_sql_state(error->sqlerrcode), sizeof(request->sqlstate));
+		strlcpy(request->run.error, error->message ? error->message : "", sizeof(request->run.error));
+		strlcpy(request->run.sqlstate, unpack_sql_state(error->sqlerrcode), sizeof(request->run.sqlstate));
 		return;
 	}
-	if (size_t(explain.out.len) >= sizeof(request->report)) {
+	if (size_t(explain.out.len) >= sizeof(request->explained)) {
 		// Cut at the last whole line that fits, and say so.
 		const char more[] = "(more lines: the report is cut here)\n";
-		int room = int(sizeof(request->report) - sizeof(more));
+		int room = int(sizeof(request->explained) - sizeof(more));
 		while (room > 0 && explain.out.data[room - 1] != '\n')
 			room--;
-		memcpy(request->report, explain.out.data, size_t(room));
-		strlcpy(request->report + room, more, sizeof(request->report) - size_t(room));
+		memcpy(request->explained, explain.out.data, size_t(room));
+		strlcpy(request->explained + room, more, sizeof(request->explained) - size_t(room));
 	} else {
-		strlcpy(request->report, explain.out.data, sizeof(request->report));
+		strlcpy(request->explained, explain.out.data, sizeof(request->explained));
 	}
-	strlcpy(request->status, "succeeded", sizeof(request->status));
-	request->worker_pid = MyProcPid;
+	request->run.status = run::RunStatus::Succeeded;
+	request->run.pid = MyProcPid;
 	pg_write_barrier();
 	request->outcome = run::RunOutcome::Finished;
 }

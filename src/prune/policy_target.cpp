@@ -198,7 +198,8 @@ bool have_rate_column() {
 
 } // namespace
 
-const char *policy_change(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff) {
+const char *policy_change(const PolicyTarget *target, bool has_cutoff, TimestampTz cutoff,
+                          int32 *max_rows_per_second) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(target->name)};
 	border::spi_run(target->has_rate_column
@@ -217,7 +218,7 @@ const char *policy_change(PolicyTarget *target, bool has_cutoff, TimestampTz cut
 	// The rate limit applies live: a run paces itself by the policy as it
 	// stands at each batch.
 	Datum rate = SPI_getbinval(tuple, desc, 10, &isnull);
-	target->max_rows_per_second = isnull ? 0 : DatumGetInt32(rate);
+	*max_rows_per_second = isnull ? 0 : DatumGetInt32(rate);
 	Datum archive = SPI_getbinval(tuple, desc, 6, &isnull);
 	Oid archive_relid = isnull ? InvalidOid : DatumGetObjectId(archive);
 	if (DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull)) != target->relid)

@@ -49,7 +49,7 @@ struct PolicyTarget {
 	int32 batch_size;
 	int64 batch_delay_usecs;
 	int64 max_runtime_usecs;    // 0: no limit
-	int32 max_rows_per_second;  // 0: no limit; read again before every batch (policy_change)
+	int32 max_rows_per_second;  // 0: no limit, when the run started (policy_change reads it again per batch)
 	bool has_rate_column;       // retention.policies has max_rows_per_second (updated to 0.3.0)
 	Oid archive_relid;
 	const char *partitions_mode;
@@ -123,10 +123,11 @@ Datum highest_key(const PolicyTarget *target);
 // stop: the policy was deleted or disabled, or its table, time column,
 // time unit, filter, owner, archive or partition mode changed, or its
 // retain grew (now() - retain is earlier than the run's cutoff; a shorter
-// retain covers what the run covers, and the run goes on). Also takes the
-// policy's max_rows_per_second as it stands now into target. Needs SPI, as
+// retain covers what the run covers, and the run goes on). Also sets
+// *max_rows_per_second to the policy's as it stands now (0: none). Needs SPI, as
 // the worker's own identity.
-const char *policy_change(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff);
+const char *policy_change(const PolicyTarget *target, bool has_cutoff, TimestampTz cutoff,
+                          int32 *max_rows_per_second);
 
 // The cutoff of a run that starts at start: start - retain, by PostgreSQL's
 // own interval arithmetic (months by the calendar), as every run computes

@@ -216,7 +216,7 @@ void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *re
 	pg_read_barrier();
 	memcpy(result, request, sizeof(RunRequest));
 	dsm_detach(segment);
-	if (result->outcome == RunOutcome::NotStarted && result->error[0] == '\0')
+	if (result->outcome == RunOutcome::NotStarted && result->run.error[0] == '\0')
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 		                errmsg("the retention worker for policy \"%s\" ended without a report", policy),
 		                errhint("The server log may say why.")));

@@ -195,6 +195,17 @@ bool progress_of_policy(const char *policy, ProgressRow *row) {
 	return found;
 }
 
+int real_runs_in_flight() {
+	if (!table)
+		return 1;
+	int count = 0;
+	SpinLockAcquire(&table->mutex);
+	for (int i = 0; i < table->size; i++)
+		count += table->entries[i].used && !table->entries[i].dry_run ? 1 : 0;
+	SpinLockRelease(&table->mutex);
+	return Max(count, 1);
+}
+
 int request_cancel(const char *policy) {
 	if (!table)
 		return -1;

@@ -54,4 +54,8 @@ bool progress_of_policy(const char *policy, ProgressRow *row);
 // when there is no table (the library is not preloaded).
 int request_cancel(const char *policy);
 
+// How many real runs (not dry runs) are in flight in the cluster, at
+// least 1: they share retention.max_wal_per_second. 1 without the table.
+int real_runs_in_flight();
+
 } // namespace retention::run

@@ -5,12 +5,11 @@
 // in its own memory.
 #pragma once
 
+#include "run/report.hpp"
+
 #include "border/pg.hpp"
 
 namespace retention::run {
-
-// Policy names are at most this long (checked when a policy is written).
-constexpr int policy_name_max = 255;
 
 enum class RunOutcome : uint32 {
 	NotStarted = 0,  // the worker has not reached the run yet, or refused it
@@ -42,24 +41,10 @@ struct RunRequest {
 	// Written by the worker; read by the requester once reported is set or
 	// the worker has exited.
 	RunOutcome outcome;
-	int64 run_id;
-	TimestampTz started_at;
-	TimestampTz finished_at;
-	TimestampTz cutoff;
-	bool has_cutoff;
-	int32 partitions_dropped;
-	int64 rows_kept_referenced;
-	Oid owner;                            // the policy's owner
-	int32 longest_batch_ms;
-	char method[32];
-	int32 worker_pid;
-	char relation[2 * NAMEDATALEN + 8];   // qualified table name when the run started
-	char status[16];                      // 'succeeded', 'failed', 'cancelled', 'partial'
-	char sqlstate[6];                     // empty when none
-	char error[1024];                     // empty when none
+	RunReport run;                        // the run's report (explain: status and pid only)
 	char error_detail[1024];
 	char error_hint[256];
-	char report[8192];                    // explain: lines, each ending with a newline
+	char explained[8192];                 // explain: lines, each ending with a newline
 };
 
 // Initializes a request (in shared memory, or the worker's own for a

@@ -291,7 +291,7 @@ bool run_scheduled(Pass *pass) {
 	// locks, after the run (or goes with the process).
 	pass->locked = false;
 	if (request.outcome == run::RunOutcome::NotStarted) {
-		ereport(LOG, (errmsg("retention worker: %s not run: %s", pass->policy, request.error)));
+		ereport(LOG, (errmsg("retention worker: %s not run: %s", pass->policy, request.run.error)));
 		hold_off(pass->policy, GetCurrentTimestamp() + holdoff_usecs);
 	}
 	run::set_passing();

@@ -22,6 +22,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -54,7 +55,7 @@ void exec(pqxx::connection &conn, const std::string &sql);
 std::string query_text(pqxx::connection &conn, const std::string &sql);
 double query_double(pqxx::connection &conn, const std::string &sql);
 
-enum class Contender { run, delete_all, cte, ctid, run_drop, prune_call };
+enum class Contender { run, delete_all, cte, ctid, run_drop, prune_call, delete_lz4 };
 std::string label(Contender contender);
 
 // What a table looks like: rows in time order, the oldest `expired` of them
@@ -182,10 +183,26 @@ struct ForegroundOptions {
 	int clients = 4;
 	double rate_per_client = 200; // ops/s per client; 0: as fast as possible
 	double baseline_seconds = 10;
+	// Called right before the prune starts and right after it ends (the
+	// impact benchmark samples the standby's lag in between).
+	std::function<void()> on_prune_start, on_prune_end;
 };
 
 ForegroundResult foreground(Contender contender, pqxx::connection &control, const Shape &shape,
                             const Settings &settings, const ForegroundOptions &options);
+
+// The benchmark of issue 13 (impact.cpp): what writers and a standby notice
+// while each contender prunes, the brakes at their defaults and off.
+struct ImpactOptions {
+	bool quick = false;
+	int reps = 2;
+	std::string standby;  // libpq conninfo of a standby streaming from the server; empty: none
+	ForegroundOptions foreground;
+	std::string command, tree;
+};
+// Prints the report, returns it as Markdown; problems (failed checks) are appended.
+std::string impact(pqxx::connection &control, const Settings &settings, const ImpactOptions &options,
+                   std::vector<std::string> &problems);
 
 // Plain tables rendered as Markdown (file) or aligned text (terminal).
 struct Grid {

@@ -184,8 +184,14 @@ ForegroundResult foreground(Contender contender, pqxx::connection &control, cons
 		poller.start();
 		PruneOutcome outcome;
 		try {
+			if (options.on_prune_start)
+				options.on_prune_start();
 			outcome = prune(contender, *session, control, table, settings);
+			if (options.on_prune_end)
+				options.on_prune_end();
 		} catch (...) {
+			if (options.on_prune_end)
+				options.on_prune_end();
 			(void)poller.stop();
 			throw;
 		}

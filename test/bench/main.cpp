@@ -14,6 +14,9 @@
 //   --fg-clients N foreground client threads (default 4)
 //   --fg-rate OPS  operations per second per client (default 200; 0: unpaced)
 //   --max-minutes  time budget; measurements past it are skipped (default 75, quick 5)
+//   --impact       the benchmark of issue 13 instead (impact.cpp): writers and a standby
+//                  during the lz4 DELETE and runs with and without the brakes
+//   --standby C    libpq conninfo of a standby streaming from the server (--impact)
 //   --command, --tree  shown in the report (the exact command, the source tree)
 //
 // Expects a server with the retention extension installed, reachable
@@ -44,6 +47,8 @@ struct Options {
 	std::string database = "retention_bench";
 	ForegroundOptions foreground;
 	double max_minutes = 0;
+	bool impact = false;
+	std::string standby;
 };
 
 [[noreturn]] void usage(const std::string &problem) {
@@ -93,6 +98,10 @@ Options parse(int argc, char **argv) {
 				options.foreground.clients = std::max(1, std::stoi(value()));
 			else if (arg == "--fg-rate")
 				options.foreground.rate_per_client = std::max(0.0, std::stod(value()));
+			else if (arg == "--impact")
+				options.impact = true;
+			else if (arg == "--standby")
+				options.standby = value();
 			else if (arg == "--max-minutes")
 				options.max_minutes = std::stod(value());
 			else
@@ -344,6 +353,29 @@ int main_checked(int argc, char **argv) {
 	settings.runs_has_longest_batch =
 	    query_double(*control, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'retention' "
 	                           "AND table_name = 'runs' AND column_name = 'longest_batch_ms'") > 0;
+
+	if (options.impact) {
+		ImpactOptions impact_options;
+		impact_options.quick = options.quick;
+		impact_options.reps = options.reps_given ? options.reps : (options.quick ? 1 : 2);
+		impact_options.standby = options.standby;
+		impact_options.foreground = options.foreground;
+		impact_options.command = options.command;
+		impact_options.tree = options.tree;
+		std::vector<std::string> problems;
+		std::string markdown = impact(*control, settings, impact_options, problems);
+		if (!problems.empty()) {
+			std::cout << "\nProblems:\n";
+			markdown += "\n## Problems\n\n";
+			for (const std::string &problem : problems) {
+				std::cout << "- " << problem << "\n";
+				markdown += "- " + problem + "\n";
+			}
+		}
+		if (!options.markdown.empty())
+			std::ofstream(options.markdown) << markdown;
+		return problems.empty() ? 0 : 1;
+	}
 
 	const std::string version = query_text(*control, "SELECT version()");
 	const std::string server_settings = query_text(

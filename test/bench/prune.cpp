@@ -235,6 +235,13 @@ PruneOutcome prune(Contender contender, pqxx::connection &session, pqxx::connect
 		return run_policy(session, control, settings, true);
 	case Contender::delete_all:
 		return single_delete(session, table);
+	case Contender::delete_lz4: {
+		// The fastest plain DELETE: full-page images compressed as our runs compress them.
+		exec(session, "SET wal_compression = lz4");
+		PruneOutcome outcome = single_delete(session, table);
+		exec(session, "RESET wal_compression");
+		return outcome;
+	}
 	case Contender::cte:
 		return cte_batches(session, table, settings);
 	case Contender::ctid:

@@ -7,7 +7,7 @@
 #
 #   bash test/bench/run.sh [--quick] [--reps N] [--cases a,b,c] [--markdown FILE]
 #                          [--port P] [--fsync on|off] [--fg-clients N] [--fg-rate OPS]
-#                          [--max-minutes M]
+#                          [--max-minutes M] [--impact]
 #
 #   --quick      every case at 1/20 of its size, 1 repetition: a smoke run (~1-2 min)
 #   --reps N     repetitions per case (default 3; scale_10m and noindex_10m run twice unless --reps is given)
@@ -17,6 +17,9 @@
 #   --markdown   where the Markdown report goes (default build-bench/benchmarks-latest.md)
 #   --port       the cluster's port, used for its unix socket name only (default 55499)
 #   --fsync      the cluster's fsync (default on, so commits cost what they cost)
+#   --impact     the benchmark of issue 13 instead: a streaming standby is started
+#                beside the cluster, and writers and the standby are measured during the
+#                lz4 single DELETE and runs with the brakes at their defaults and off
 #
 # The cluster (scripts/lib-cluster.sh: unix socket only, no TCP) gets
 # shared_buffers=8GB (the 10M cases' tables, about 3.8 GB with their
@@ -37,11 +40,16 @@ port=${RETENTION_BENCH_PORT:-55499}
 markdown=$root/build-bench/benchmarks-latest.md
 fsync=on
 quick=0
+impact=0
 pass=()
 
 usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
+	--impact)
+		impact=1
+		pass+=(--impact)
+		;;
 	--quick)
 		quick=1
 		pass+=(--quick)
@@ -85,6 +93,9 @@ if [ $quick -eq 1 ]; then limit=420; else limit=6000; fi
 bash "$root/scripts/install-deps.sh"
 source "$root/scripts/lib-cluster.sh"
 
+if [ "${RETENTION_BENCH_NO_BUILD:-}" = 1 ]; then
+	echo "== RETENTION_BENCH_NO_BUILD=1: the installed extension and build-bench/retention_bench as they are"
+else
 log=$(mktemp)
 echo "== build and install the extension"
 (cd "$root" && make -s -j2 && make -s install) >"$log" 2>&1 || {
@@ -100,6 +111,7 @@ echo "== build retention_bench (build-bench/)"
 	exit 1
 }
 rm -f "$log"
+fi
 
 tree="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
@@ -108,7 +120,7 @@ fi
 module="$(pg_config --pkglibdir)/retention.so"
 
 work=$(mktemp -d /tmp/retention-bench.XXXXXX)
-trap 'cluster_stop "$work/cluster"; rm -rf "$work"' EXIT
+trap 'cluster_stop "$work/standby" 2>/dev/null; cluster_stop "$work/cluster"; rm -rf "$work"' EXIT
 cp "$root/build-bench/retention_bench" "$work/"
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$work"
 
@@ -128,12 +140,21 @@ retention.databases = 'retention_bench'" || {
 # every backend and run worker inherits that copy, so other work that
 # reinstalls the extension meanwhile (a test run) does not change what is
 # measured; the end of this script checks that this held.
+if [ $impact -eq 1 ]; then
+	echo "== start a streaming standby (port $((port + 1)), socket in $work/standby)"
+	cluster_start_standby "$work/standby" "$((port + 1))" "$work/cluster" "$port" || {
+		cat "$work/standby/"*.log >&2
+		exit 1
+	}
+	pass+=(--standby "host=$work/standby port=$((port + 1)) user=postgres dbname=postgres")
+	[ "$(basename "$markdown")" = benchmarks-latest.md ] && markdown=$root/build-bench/impact-latest.md
+fi
 module_sum=$(md5sum <"$module")
 postmaster=$(head -1 "$work/cluster/data/postmaster.pid")
 
 echo "== run the benchmark"
 status=0
-(cd "$work" && as_postgres env PGHOST="$work/cluster" PGPORT="$port" PGUSER=postgres \
+(cd "$work" && as_postgres env PGHOST="$work/cluster" PGPORT="$port" PGUSER=postgres ${RETENTION_IMPACT_TRY:+RETENTION_IMPACT_TRY="$RETENTION_IMPACT_TRY"} \
 	timeout --kill-after=30 "$limit" "$work/retention_bench" "${pass[@]}" \
 	--markdown "$work/report.md" --command "$command_line" --tree "$tree") || status=$?
 if [ "$(md5sum <"$module")" != "$module_sum" ]; then

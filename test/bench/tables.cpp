@@ -45,6 +45,8 @@ std::string label(Contender contender) {
 		return "retention.run(), partitions 'drop'";
 	case Contender::prune_call:
 		return "CALL retention.prune()";
+	case Contender::delete_lz4:
+		return "single DELETE, wal_compression = lz4";
 	}
 	return "?";
 }

@@ -64,6 +64,44 @@ my ($ret, $out, $err) =
 like($err, qr/invalid max_rows_per_second 0: must be positive/, 'a rate of 0 is refused');
 
 ########################################################################
+# 1b. retention.max_wal_per_second: a run writes no more WAL a second than
+#     it says (its batches then hold at most a twentieth of a second of it);
+#     0 lets it go as fast as it can.
+########################################################################
+expired_table('walpaced', 40000);
+$node->safe_psql('postgres', q{
+INSERT INTO retention.policies (name, relation, time_column, retain, enabled)
+VALUES ('walpaced', 'walpaced', 'at', '1 day', false);
+CHECKPOINT;
+});
+set_and_reload("retention.max_wal_per_second = '1MB'");
+my $lsn_before = $node->safe_psql('postgres', 'SELECT pg_current_wal_lsn()');
+my ($wal_status, $wal_rows, $wal_batches, $wal_seconds) = split /\|/, $node->safe_psql('postgres', q{
+SELECT status, rows_pruned, batches, extract(epoch FROM finished_at - started_at)
+FROM retention.run('walpaced')});
+my $wal_bytes = $node->safe_psql('postgres', "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn_before')");
+is("$wal_status|$wal_rows", 'succeeded|40000', 'the WAL-paced run pruned its rows');
+note(sprintf('%d rows, %.1f MB of WAL (the whole server\'s) at 1 MB/s: %.2f s in %d batches',
+	$wal_rows, $wal_bytes / 1048576, $wal_seconds, $wal_batches));
+# The server's WAL over the run includes the run row and the checkpoint's
+# records, a little more than the run's own: allow 25%.
+cmp_ok($wal_seconds, '>=', 0.75 * $wal_bytes / 1048576 - 0.2, 'the run took about its WAL / 1 MB/s');
+cmp_ok($wal_batches, '>', 4, 'in batches of a twentieth of a second of WAL each, not 10 000 rows');
+set_and_reload("retention.max_wal_per_second = 0");
+$node->safe_psql('postgres', q{
+INSERT INTO walpaced SELECT g, now() - interval '3 days' FROM generate_series(100001, 140000) g;
+CHECKPOINT;
+});
+my ($fast_rows, $fast_batches, $fast_seconds) = split /\|/, $node->safe_psql('postgres', q{
+SELECT rows_pruned, batches, extract(epoch FROM finished_at - started_at) FROM retention.run('walpaced')});
+note(sprintf('as fast as it can: %d rows in %.2f s, %d batches', $fast_rows, $fast_seconds, $fast_batches));
+is($fast_rows, 40000, 'with retention.max_wal_per_second = 0 the run pruned them too');
+cmp_ok($fast_seconds, '<', $wal_seconds / 2, 'much faster');
+is($fast_batches, 4, 'in batches of batch_size');
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET retention.max_wal_per_second');
+$node->reload;
+
+########################################################################
 # 2. retention.pause holds a run in flight and scheduled runs; off, they go on.
 ########################################################################
 expired_table('held', 300);
