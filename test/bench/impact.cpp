@@ -370,7 +370,11 @@ std::string impact(pqxx::connection &control, const Settings &settings, const Im
 	}
 	const long long rate = options.quick ? 50000 : 200000;
 	if (!std::getenv("RETENTION_IMPACT_TRY"))
-		brake_variants.push_back({"max_rows_per_second = " + grouped(rate), Contender::run, {}, false, rate});
+		brake_variants.push_back({"max_rows_per_second = " + grouped(rate) + ", max_wal_per_second = 0",
+		                          Contender::run,
+		                          {{"retention.max_wal_per_second", "0"}},
+		                          false,
+		                          rate});
 	for (const Variant &variant : brake_variants)
 		if (auto m = measure_one(variant, lag_shape, "brakes", 0))
 			brakes.emplace_back(variant, *m);
