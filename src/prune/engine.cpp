@@ -306,7 +306,7 @@ int64 pace_delay(Run *run, int64 upcoming, char *waiting, size_t size) {
 		snprintf(waiting, size, "rate limit: max_rows_per_second = %d", rate);
 	else
 		snprintf(waiting, size, "WAL pace: retention.max_wal_per_second = %s%s",
-		         GetConfigOption("retention.max_wal_per_second", false, false),
+		         GetConfigOptionByName("retention.max_wal_per_second", nullptr, false),
 		         run::real_runs_in_flight() > 1 ? ", shared by the runs in flight" : "");
 	return Max(rate_delay, wal_delay);
 }
@@ -586,11 +586,6 @@ void note_outcome(Run *run) {
 	run::RunReport &report = run->report;
 	if (run->error)
 		report.status = RunStatus::Failed;
-	Oid cancelled_by = run::cancel_requested_by(run->in_flight);
-	if (!run->stop_reason && report.status == RunStatus::Cancelled && OidIsValid(cancelled_by)) {
-		const char *role = GetUserNameFromId(cancelled_by, true);
-		run->stop_reason = psprintf("cancelled by role \"%s\" with retention.cancel()", role ? role : "?");
-	}
 	const char *message = run->error ? run->error->message : run->stop_reason;
 	strlcpy(report.error, message ? message : "", sizeof(report.error));
 	strlcpy(report.sqlstate, run->error ? unpack_sql_state(run->error->sqlerrcode) : "", sizeof(report.sqlstate));
@@ -598,7 +593,23 @@ void note_outcome(Run *run) {
 	note_method(run);
 }
 
-void finish_record(Run *run) { catalog::finish_run(&run->report); }
+// A run cancelled with retention.cancel() says by whom (in a transaction:
+// the role's name comes from the catalog).
+void name_canceller(Run *run) {
+	Oid cancelled_by = run::cancel_requested_by(run->in_flight);
+	if (run->stop_reason || run->report.status != RunStatus::Cancelled || !OidIsValid(cancelled_by))
+		return;
+	const char *role = GetUserNameFromId(cancelled_by, true);
+	// In the run's context: it outlives this transaction.
+	run->stop_reason = MemoryContextStrdup(
+	    run->context, psprintf("cancelled by role \"%s\" with retention.cancel()", role ? role : "?"));
+	strlcpy(run->report.error, run->stop_reason, sizeof(run->report.error));
+}
+
+void finish_record(Run *run) {
+	name_canceller(run);
+	catalog::finish_run(&run->report);
+}
 
 void fold_record(Run *run) { catalog::fold_run(run->report); }
 

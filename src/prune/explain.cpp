@@ -200,6 +200,12 @@ void explain_body(void *argument) {
 		     target->max_rows_per_second,
 		     counting ? double(expired) / target->max_rows_per_second
 		              : double(Max(estimate, int64(0))) / target->max_rows_per_second);
+	if (setting_max_wal_per_second_kb > 0)
+		line(explain, "WAL pace: the runs in flight write at most %s of WAL a second together "
+		              "(retention.max_wal_per_second), in batches of at most a twentieth of a second of it",
+		     GetConfigOptionByName("retention.max_wal_per_second", nullptr, false));
+	else
+		line(explain, "no WAL pace: retention.max_wal_per_second = 0, runs write as fast as they can");
 	if (setting_pause)
 		line(explain, "retention.pause is on: a run would wait before its first batch until it is off");
 	if (setting_max_replica_lag_ms > 0) {

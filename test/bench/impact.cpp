@@ -23,6 +23,7 @@
 #include <optional>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 namespace bench {
@@ -214,9 +215,17 @@ std::string impact(pqxx::connection &control, const Settings &settings, const Im
 			if (variant.max_rows_per_second > 0)
 				exec(control, "UPDATE retention.policies SET max_rows_per_second = " +
 				                  std::to_string(variant.max_rows_per_second) + " WHERE name = '" + policy_name + "'");
-			for (const auto &[column, value] : variant.policy)
+			for (const auto &[column, value] : variant.policy) {
+				if (column == "nice") { // experiments: the workers' CPU priority (raised for good)
+					pqxx::nontransaction tx{control};
+					for (const auto &row : tx.exec("SELECT pid FROM pg_stat_activity WHERE backend_type = "
+					                               "'retention worker'"))
+						(void)setpriority(PRIO_PROCESS, id_t(row[0].as<int>()), std::stoi(value));
+					continue;
+				}
 				exec(control, "UPDATE retention.policies SET " + column + " = '" + value + "' WHERE name = '" +
 				                  policy_name + "'");
+			}
 			if (throttle)
 				throttle->start();
 			if (sampler)
