@@ -35,7 +35,8 @@ void client_loop(int index, const std::string &database, const Shape &shape, con
 		const std::string t = table_name;
 		conn->prepare("insert", "INSERT INTO " + t + " (id, created_at, payload) VALUES ($1, now(), $2)");
 		conn->prepare("update", "UPDATE " + t + " SET payload = $2 WHERE id = $1");
-		conn->prepare("read", "SELECT id, payload FROM " + t + " ORDER BY created_at DESC LIMIT 20");
+		conn->prepare("read", "SELECT id, payload FROM " + t + " ORDER BY " +
+		                          (options.read_newest_by_id ? "id" : "created_at") + " DESC LIMIT 20");
 	} catch (const std::exception &error) {
 		log.error = error.what();
 		ready.count_down();

@@ -211,6 +211,7 @@ std::string impact(pqxx::connection &control, const Settings &settings, const Im
 			throttle = std::make_unique<StandbyThrottle>(options.standby);
 		ForegroundOptions fg = options.foreground;
 		fg.baseline_seconds = options.quick ? 3 : 10;
+		fg.read_newest_by_id = true;
 		fg.on_prune_start = [&] {
 			if (variant.max_rows_per_second > 0)
 				exec(control, "UPDATE retention.policies SET max_rows_per_second = " +
@@ -333,7 +334,7 @@ std::string impact(pqxx::connection &control, const Settings &settings, const Im
 	heading("Writers and the standby while each contender prunes");
 	paragraph(std::to_string(options.foreground.clients) +
 	          " client threads paced at " + fixed(options.foreground.rate_per_client, 0) +
-	          " operations/s each (INSERT, UPDATE of a recent row, SELECT of the newest rows, autocommit, "
+	           " operations/s each (INSERT, UPDATE of a recent row, SELECT of the 20 newest rows by id, autocommit, "
 	          "synchronous_commit = on); a " +
 	          fixed(options.quick ? 3 : 10, 0) +
 	          " s idle baseline, then the prune on a freshly built table (after a CHECKPOINT). " +
