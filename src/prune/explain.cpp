@@ -202,7 +202,7 @@ void explain_body(void *argument) {
 		              : double(Max(estimate, int64(0))) / target->max_rows_per_second);
 	if (setting_max_wal_per_second_kb > 0)
 		line(explain, "WAL pace: the runs in flight write at most %s of WAL a second together "
-		              "(retention.max_wal_per_second), in batches of at most a twentieth of a second of it",
+		              "(retention.max_wal_per_second), in batches of at most a hundredth of a second of it",
 		     GetConfigOptionByName("retention.max_wal_per_second", nullptr, false));
 	else
 		line(explain, "no WAL pace: retention.max_wal_per_second = 0, runs write as fast as they can");

@@ -4,7 +4,7 @@
 // wal_compression = lz4 (the fastest plain DELETE), retention.run() with
 // default settings, and retention.run() "as fast as you can"
 // (retention.max_wal_per_second = 0). Then the brakes one by one: a standby
-// slowed down (its startup process stopped 3/4 of the time) with and without
+// slowed down (its startup process stopped 95% of the time) with and without
 // retention.max_replica_lag = '5s', and max_rows_per_second.
 //
 // A standby's lag is measured as the brake measures it: the age of the
@@ -112,7 +112,7 @@ class LagSampler {
 	std::string error_;
 };
 
-// A slower standby: its startup process (WAL replay) stopped 150 ms of
+// A slower standby: its startup process (WAL replay) stopped 190 ms of
 // every 200 ms while started.
 class StandbyThrottle {
   public:
@@ -127,9 +127,9 @@ class StandbyThrottle {
 		thread_ = std::thread([this] {
 			while (!stop_) {
 				::kill(pid_, SIGSTOP);
-				std::this_thread::sleep_for(std::chrono::milliseconds(150));
+				std::this_thread::sleep_for(std::chrono::milliseconds(190));
 				::kill(pid_, SIGCONT);
-				std::this_thread::sleep_for(std::chrono::milliseconds(50));
+				std::this_thread::sleep_for(std::chrono::milliseconds(10));
 			}
 		});
 	}
@@ -342,9 +342,10 @@ std::string impact(pqxx::connection &control, const Settings &settings, const Im
 	          " repetition(s), contenders alternating; operations pooled per contender, prune s the median, "
 	          "standby lag the peak of any repetition.");
 	Grid grid;
-	grid.headers = {"shape",      "contender",        "prune s",        "rows/s",       "× DELETE lz4",
-	                "ops/s × idle", "idle p99 ms",    "p99 ms",         "p99 × idle",   "INSERT p99 × idle",
-	                "UPDATE p99 × idle", "ops in prune", "standby lag peak s", "replay_lag peak s"};
+	grid.headers = {"shape",        "contender",         "prune s",          "rows/s",
+	                "× DELETE lz4", "ops/s × idle",      "p50 ms idle → run", "p99 ms idle → run",
+	                "p99 × idle",   "INSERT p99 × idle", "UPDATE p99 × idle", "SELECT p99 × idle",
+	                "ops in prune", "standby lag peak s", "replay_lag peak s"};
 	std::map<std::string, double> delete_seconds;
 	for (const Row &row : rows)
 		if (row.contender == contenders[0].label)
@@ -357,9 +358,12 @@ std::string impact(pqxx::connection &control, const Settings &settings, const Im
 		grid.rows.push_back(
 		    {row.shape, row.contender, fixed(row.seconds, 2), grouped((long long)(double(row.rows) / row.seconds)),
 		     ratio(speed), ratio(idle.ops_per_second > 0 ? during.ops_per_second / idle.ops_per_second : 0),
-		     fixed(idle.p99_ms, 2), fixed(during.p99_ms, 2), ratio(idle.p99_ms > 0 ? during.p99_ms / idle.p99_ms : 0),
+		     fixed(idle.p50_ms, 2) + " → " + fixed(during.p50_ms, 2),
+		     fixed(idle.p99_ms, 2) + " → " + fixed(during.p99_ms, 2),
+		     ratio(idle.p99_ms > 0 ? during.p99_ms / idle.p99_ms : 0),
 		     ratio(idle.statement_p99_ms[0] > 0 ? during.statement_p99_ms[0] / idle.statement_p99_ms[0] : 0),
 		     ratio(idle.statement_p99_ms[1] > 0 ? during.statement_p99_ms[1] / idle.statement_p99_ms[1] : 0),
+		     ratio(idle.statement_p99_ms[2] > 0 ? during.statement_p99_ms[2] / idle.statement_p99_ms[2] : 0),
 		     grouped(during.ops), has_standby ? fixed(row.pooled.peak_lag_s, 2) : "-",
 		     has_standby ? fixed(row.pooled.peak_replay_lag_s, 2) : "-"});
 	}
@@ -389,8 +393,8 @@ std::string impact(pqxx::connection &control, const Settings &settings, const Im
 		if (auto m = measure_one(variant, lag_shape, "brakes", 0))
 			brakes.emplace_back(variant, *m);
 	paragraph("On a table of " + grouped(lag_shape.rows) + " rows, " + grouped(lag_shape.expired) +
-	          " expired, indexed; one repetition each. The slow standby's startup process is stopped 150 ms of "
-	          "every 200 ms while the run prunes (it replays at about a quarter of its speed).");
+	          " expired, indexed; one repetition each. The slow standby's startup process is stopped 190 ms of "
+	          "every 200 ms while the run prunes (it replays at about a twentieth of its speed).");
 	Grid brake_grid;
 	brake_grid.headers = {"brake", "prune s", "rows/s", "longest batch ms", "p99 × idle", "standby lag peak s",
 	                      "replay_lag peak s"};

@@ -65,7 +65,7 @@ like($err, qr/invalid max_rows_per_second 0: must be positive/, 'a rate of 0 is 
 
 ########################################################################
 # 1b. retention.max_wal_per_second: a run writes no more WAL a second than
-#     it says (its batches then hold at most a twentieth of a second of it);
+#     it says (its batches then hold at most a hundredth of a second of it);
 #     0 lets it go as fast as it can.
 ########################################################################
 expired_table('walpaced', 40000);
@@ -86,7 +86,7 @@ note(sprintf('%d rows, %.1f MB of WAL (the whole server\'s) at 1 MB/s: %.2f s in
 # The server's WAL over the run includes the run row and the checkpoint's
 # records, a little more than the run's own: allow 25%.
 cmp_ok($wal_seconds, '>=', 0.75 * $wal_bytes / 1048576 - 0.2, 'the run took about its WAL / 1 MB/s');
-cmp_ok($wal_batches, '>', 4, 'in batches of a twentieth of a second of WAL each, not 10 000 rows');
+cmp_ok($wal_batches, '>', 4, 'in batches of a hundredth of a second of WAL each, not 10 000 rows');
 set_and_reload("retention.max_wal_per_second = 0");
 $node->safe_psql('postgres', q{
 INSERT INTO walpaced SELECT g, now() - interval '3 days' FROM generate_series(100001, 140000) g;
