@@ -29,7 +29,8 @@
 # nothing vacuums the tables during the measurements, so the dead tuples a
 # prune leaves can be counted. The scheduler serves the benchmark's database
 # (retention.databases), so its warm run worker serves the runs as it would
-# in production (retention.warm_worker, on by default); the benchmark's
+# in production (retention.warm_worker, on by default), as fast as they can
+# (retention.max_wal_per_second = 0; --impact keeps the default); the benchmark's
 # policies are created with enabled = false, so only its own retention.run()
 # calls prune.
 set -euo pipefail
@@ -124,6 +125,11 @@ trap 'cluster_stop "$work/standby" 2>/dev/null; cluster_stop "$work/cluster"; rm
 cp "$root/build-bench/retention_bench" "$work/"
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$work"
 
+# The prune benchmark measures the engine's own speed: runs go as fast as
+# they can. The impact benchmark measures the default pace, and turns it
+# off itself where it says so.
+pace="retention.max_wal_per_second = 0"
+[ $impact -eq 1 ] && pace=""
 echo "== start a throwaway cluster (port $port, socket in $work/cluster)"
 cluster_start "$work/cluster" "$port" "shared_buffers = 8GB
 max_wal_size = 8GB
@@ -132,7 +138,8 @@ synchronous_commit = on
 fsync = $fsync
 autovacuum = off
 track_io_timing = on
-retention.databases = 'retention_bench'" || {
+retention.databases = 'retention_bench'
+$pace" || {
 	cat "$work/cluster/"*.log >&2
 	exit 1
 }
