@@ -114,17 +114,10 @@ const char *brake_now(WalHistory *history) {
 	return check.behind;
 }
 
-int64 pace_delay_usecs(int32 rows_per_second, int64 rows, TimestampTz since, TimestampTz now) {
-	if (rows_per_second <= 0 || rows <= 0)
+int64 pace_delay_usecs(int64 per_second, int64 amount, TimestampTz since, TimestampTz now) {
+	if (per_second <= 0 || amount <= 0)
 		return 0;
-	int64 due = since + int64(double(rows) * USECS_PER_SEC / rows_per_second);
-	return Max(int64(0), due - now);
-}
-
-int64 wal_pace_delay_usecs(int64 bytes_per_second, int64 wal_bytes, TimestampTz since, TimestampTz now) {
-	if (bytes_per_second <= 0 || wal_bytes <= 0)
-		return 0;
-	int64 due = since + int64(double(wal_bytes) * USECS_PER_SEC / double(bytes_per_second));
+	int64 due = since + int64(double(amount) * USECS_PER_SEC / double(per_second));
 	return Max(int64(0), due - now);
 }
 

@@ -31,14 +31,10 @@ const char *brake_now(WalHistory *history);
 // worker's own identity; records the WAL position in history.
 const char *standby_behind(WalHistory *history);
 
-// The pace of max_rows_per_second: how long to wait before the next batch
-// so that rows pruned since `since` take at least rows / rate seconds.
-int64 pace_delay_usecs(int32 rows_per_second, int64 rows, TimestampTz since, TimestampTz now);
-
-// The pace of retention.max_wal_per_second: how long to wait before the next
-// batch so that wal_bytes written since `since` take at least
-// wal_bytes / bytes_per_second seconds.
-int64 wal_pace_delay_usecs(int64 bytes_per_second, int64 wal_bytes, TimestampTz since, TimestampTz now);
+// A pace (max_rows_per_second in rows, retention.max_wal_per_second in
+// bytes): how long to wait before the next batch so that `amount` done since
+// `since` takes at least amount / per_second seconds. 0 without a limit.
+int64 pace_delay_usecs(int64 per_second, int64 amount, TimestampTz since, TimestampTz now);
 
 // This run's share of retention.max_wal_per_second, in bytes per second
 // (the runs in flight share it evenly); 0: no limit.

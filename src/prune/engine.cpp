@@ -284,6 +284,7 @@ void reload_settings_if_asked() {
 // `upcoming` rows, and why (into waiting): the rows since the row pace began,
 // and these, must fit max_rows_per_second; the WAL the run wrote since the
 // WAL pace began must fit its share of retention.max_wal_per_second.
+// waiting is written only when there is a delay.
 int64 pace_delay(Run *run, int64 upcoming, char *waiting, size_t size) {
 	Pace &pace = run->pace;
 	bool dry_run = run->request->dry_run;
@@ -301,7 +302,9 @@ int64 pace_delay(Run *run, int64 upcoming, char *waiting, size_t size) {
 		pace.wal_before = own_wal_bytes();
 	}
 	int64 rate_delay = pace_delay_usecs(rate, run->report.rows_pruned - pace.rows_before + upcoming, pace.rate_since, now);
-	int64 wal_delay = wal_pace_delay_usecs(budget, own_wal_bytes() - pace.wal_before, pace.wal_since, now);
+	int64 wal_delay = pace_delay_usecs(budget, own_wal_bytes() - pace.wal_before, pace.wal_since, now);
+	if (rate_delay <= 0 && wal_delay <= 0)
+		return 0;
 	if (rate_delay >= wal_delay)
 		snprintf(waiting, size, "rate limit: max_rows_per_second = %d", rate);
 	else
