@@ -50,7 +50,11 @@ OBJS = \
 	src/worker/database_worker.o \
 	src/worker/utility_hook.o \
 	src/worker/session.o \
-	src/api/schedule.o
+	src/api/schedule.o \
+	src/api/shard.o \
+	src/citus/metadata.o \
+	src/citus/remote.o \
+	src/prune/distributed.o
 
 # Pure C++ objects: they must not see PostgreSQL headers (src/border/pg.hpp refuses).
 PURE_OBJS = src/schedule/cron.o src/schedule/next_run.o src/schedule/interval.o src/schedule/backoff.o \
@@ -69,6 +73,9 @@ PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 PG_CPPFLAGS = -Isrc
 PG_CXXFLAGS = -std=c++20 -isystem $(PG_INCLUDE_SERVER) -Wall -Wextra -Werror -Wno-missing-field-initializers -fno-omit-frame-pointer
 SHLIB_LINK += -lstdc++
+# libpq: a run on the Citus coordinator connects to the nodes (src/citus/remote.cpp).
+PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
+SHLIB_LINK_INTERNAL = $(libpq)
 
 # No JIT bitcode for this module: nothing of ours is worth inlining into JIT-compiled expressions.
 override with_llvm = no
@@ -81,7 +88,7 @@ include $(PGXS)
 $(PURE_OBJS): CPPFLAGS += -DRETENTION_PURE_CPP
 
 # Headers are not tracked by PGXS; rebuild everything when any changes.
-$(OBJS): $(wildcard src/*.hpp src/*/*.hpp)
+$(OBJS): $(wildcard src/*.hpp src/*/*.hpp src/*/*/*.hpp)
 
 ISOLATION_SPECS = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
 

@@ -411,3 +411,56 @@ COMMENT ON FUNCTION retention.explain(text) IS
 ALTER TABLE retention.policies ADD COLUMN max_rows_per_second integer;
 COMMENT ON COLUMN retention.policies.max_rows_per_second IS
     'A run of this policy never prunes faster than this many rows a second (paced between batches); NULL: no limit';
+
+-- Citus (docs/citus.md) ----------------------------------------------------
+
+-- Each shard a run of a distributed table pruned, on the node that held it:
+-- one row per shard and node (a shard moved during the run has two).
+CREATE TABLE retention.run_shards (
+    run_id       bigint NOT NULL REFERENCES retention.runs (id) ON DELETE CASCADE,
+    node         text NOT NULL,          -- host:port, as pg_dist_node names it
+    shard        bigint NOT NULL,        -- pg_dist_shard.shardid
+    status       text NOT NULL CHECK (status IN ('succeeded', 'moved', 'partial', 'cancelled', 'failed')),
+    rows_pruned  bigint NOT NULL,
+    batches      bigint NOT NULL,
+    started_at   timestamptz NOT NULL,
+    finished_at  timestamptz NOT NULL,
+    error        text,
+    owner        regrole NOT NULL        -- the run's: who may see the row
+);
+CREATE INDEX run_shards_run_idx ON retention.run_shards (run_id);
+COMMENT ON TABLE retention.run_shards IS
+    'Each shard a run of a distributed table (Citus) pruned, on the node that held it; moved: the shard had left that node';
+ALTER TABLE retention.run_shards ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owner_members ON retention.run_shards FOR SELECT
+    USING (pg_has_role(owner, 'MEMBER'));
+CREATE POLICY monitors ON retention.run_shards FOR SELECT
+    USING (pg_has_role('pg_read_all_stats', 'MEMBER'));
+GRANT SELECT ON retention.run_shards TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('retention.run_shards', '');
+
+-- Per run and node: the shards it pruned there and their totals.
+CREATE VIEW retention.run_nodes WITH (security_invoker = true) AS
+SELECT run_id, node, count(*) AS shards, sum(rows_pruned)::bigint AS rows_pruned, sum(batches)::bigint AS batches,
+       min(started_at) AS started_at, max(finished_at) AS finished_at,
+       count(*) FILTER (WHERE status = 'moved') AS shards_moved,
+       count(*) FILTER (WHERE status = 'failed') AS shards_failed
+FROM retention.run_shards
+GROUP BY run_id, node;
+COMMENT ON VIEW retention.run_nodes IS
+    'Per run of a distributed table (Citus) and node: shards pruned there, rows and batches';
+GRANT SELECT ON retention.run_nodes TO PUBLIC;
+
+-- On a Citus node: prunes one shard of a distributed table that this node
+-- holds, with the plain engine, for a run of the coordinator (which calls
+-- it as the run's role). Acts as the caller; deletes nothing where the
+-- node holds no active placement of the shard (here = false).
+CREATE FUNCTION retention.prune_shard(
+    policy text, run_id bigint, relation regclass, shard bigint, time_column name, cutoff timestamptz,
+    time_unit text, filter text, batch_size integer, batch_delay interval, max_runtime interval,
+    max_rows_per_second integer,
+    OUT here boolean, OUT rows_pruned bigint, OUT batches bigint, OUT status text, OUT error text,
+    OUT sqlstate text)
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'retention_prune_shard';
+COMMENT ON FUNCTION retention.prune_shard(text, bigint, regclass, bigint, name, timestamptz, text, text, integer, interval, interval, integer) IS
+    'On a Citus node: prunes one shard of a distributed table held here, for a run of the coordinator (docs/citus.md)';

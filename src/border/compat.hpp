@@ -47,6 +47,16 @@ inline bool may_create_in_tablespace(Oid tablespace, Oid role) {
 #endif
 }
 
+// A possibly qualified name, as PostgreSQL parses "schema"."name" (16 added
+// a soft-error context).
+inline List *qualified_name_list(const char *text) {
+#if PG_VERSION_NUM >= 160000
+	return stringToQualifiedNameList(text, nullptr);
+#else
+	return stringToQualifiedNameList(text);
+#endif
+}
+
 // This backend's number among the PGPROCs (17: MyProcNumber), and the latch
 // of the backend with a given number.
 inline int my_proc_number() {

@@ -35,6 +35,31 @@ void add_batch(int64 run_id, int64 rows, int32 batch_ms) {
 	        3, types, values, nullptr, SPI_OK_UPDATE);
 }
 
+void add_shard(int64 run_id, const ShardRecord &record) {
+	Oid count_types[3] = {INT8OID, INT8OID, INT8OID};
+	Datum counts[3] = {Int64GetDatum(run_id), Int64GetDatum(record.rows), Int64GetDatum(record.batches)};
+	spi_run("UPDATE retention.runs SET rows_pruned = rows_pruned OPERATOR(pg_catalog.+) $2, "
+	        "batches = batches OPERATOR(pg_catalog.+) $3 WHERE id OPERATOR(pg_catalog.=) $1",
+	        3, count_types, counts, nullptr, SPI_OK_UPDATE);
+	if (!OidIsValid(get_relname_relid("run_shards", get_namespace_oid("retention", false))))
+		return; // a schema not updated to 0.3.0
+	Oid types[9] = {INT8OID, TEXTOID, INT8OID, TEXTOID, INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, OIDOID};
+	Datum values[9] = {Int64GetDatum(run_id),
+	                   CStringGetTextDatum(record.node),
+	                   Int64GetDatum(record.shard),
+	                   CStringGetTextDatum(record.status),
+	                   Int64GetDatum(record.rows),
+	                   Int64GetDatum(record.batches),
+	                   TimestampTzGetDatum(record.started_at),
+	                   record.error ? CStringGetTextDatum(record.error) : Datum(0),
+	                   ObjectIdGetDatum(record.owner)};
+	char nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', record.error ? ' ' : 'n', ' '};
+	spi_run("INSERT INTO retention.run_shards (run_id, node, shard, status, rows_pruned, batches, started_at, "
+	        "finished_at, error, owner) "
+	        "VALUES ($1, $2, $3, $4, $5, $6, $7, pg_catalog.clock_timestamp(), $8, $9::pg_catalog.regrole)",
+	        9, types, values, nulls, SPI_OK_INSERT);
+}
+
 namespace {
 
 void fold_into_previous(const run::RunReport &report) {

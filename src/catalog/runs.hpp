@@ -17,6 +17,21 @@ void insert_run(run::RunReport *report);
 // the batch's own transaction.
 void add_batch(int64 run_id, int64 rows, int32 batch_ms);
 
+// A shard of a distributed table pruned by the run (Citus): a row of
+// retention.run_shards (when the schema has it), and its rows and batches
+// added to the run's row.
+struct ShardRecord {
+	const char *node;        // host:port
+	int64 shard;
+	const char *status;      // succeeded, moved, partial, cancelled, failed
+	int64 rows;
+	int64 batches;
+	TimestampTz started_at;
+	const char *error;       // or nullptr
+	Oid owner;
+};
+void add_shard(int64 run_id, const ShardRecord &record);
+
 // Completes the report's row from it (status, counts, error, method); sets
 // its finished_at.
 void finish_run(run::RunReport *report);

@@ -127,9 +127,18 @@ void delete_by_blocks(const RunPlan &plan, const BatchInput &input, BatchResult 
 BatchResult delete_batch(const RunPlan &plan, const BatchInput &input) {
 	BatchResult result{};
 	result.next_key = input.lower_key;
-	result.stop_reason = policy_change(plan.target, plan.has_cutoff, plan.cutoff, &result.max_rows_per_second);
-	if (result.stop_reason)
-		return result;
+	if (plan.on_record) {
+		result.stop_reason = policy_change(plan.target, plan.has_cutoff, plan.cutoff, &result.max_rows_per_second);
+		if (result.stop_reason)
+			return result;
+	} else {
+		// A shard moved away (Citus changed its placement) is left to its
+		// new node: its old relation's rows no longer count.
+		result.max_rows_per_second = plan.target->max_rows_per_second;
+		result.shard_moved = !OidIsValid(citus::shard_here(plan.target->citus_table, plan.target->citus_shard));
+		if (result.shard_moved)
+			return result;
+	}
 	RunIdentity identity = enter_run_identity(plan.target->run_role, plan::skips_locked(input.form)
 	                                                                      ? skipping_lock_timeout
 	                                                                      : waiting_lock_timeout);
@@ -146,7 +155,7 @@ BatchResult delete_batch(const RunPlan &plan, const BatchInput &input) {
 	else
 		delete_by_blocks(plan, input, &result);
 	leave_run_identity(identity);
-	if (result.rows > 0)
+	if (result.rows > 0 && plan.on_record)
 		catalog::add_batch(plan.run_id, result.rows,
 		                   int32((GetCurrentTimestamp() - GetCurrentTransactionStartTimestamp()) / 1000));
 	return result;

@@ -20,6 +20,10 @@ struct RunPlan {
 	TimestampTz cutoff;
 	Datum cutoff_value;   // $1 of every statement
 	Oid cutoff_type;
+	// The policy row and the run row are in this database (false for a
+	// shard run: the coordinator holds them and checks the policy between
+	// shards; a batch checks instead that the shard is still placed here).
+	bool on_record;
 };
 
 struct BatchInput {
@@ -34,6 +38,7 @@ struct BatchResult {
 	int64 rows;                  // rows deleted (and counted in the run row) by the batch
 	const char *stop_reason;     // the policy no longer covers the batch: nothing deleted, the run stops
 	bool leaf_gone;              // the partition left the policy's table: nothing deleted, the run leaves it
+	bool shard_moved;            // a shard run: the shard is no longer placed here: nothing deleted, the run stops
 	bool reached_cutoff;         // key forms: the batch went up to the cutoff
 	Datum next_key;              // key forms: where the next batch starts
 	int32 max_rows_per_second;   // the policy's, as it stands now (0: none)

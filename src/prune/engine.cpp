@@ -19,6 +19,8 @@
 #include "prune/engine.hpp"
 #include "prune/explain.hpp"
 #include "prune/brakes.hpp"
+#include "prune/distributed.hpp"
+#include "citus/metadata.hpp"
 #include "run/in_flight.hpp"
 #include "run/request.hpp"
 #include "border/spi.hpp"
@@ -89,7 +91,11 @@ bool stop_wanted(const Run *run) {
 	       OidIsValid(run::cancel_requested_by(run->in_flight));
 }
 
-bool going_on(const Run *run) { return !run->error && run->report.status == RunStatus::Succeeded; }
+bool going_on(const Run *run) {
+	return !run->error && run->report.status == RunStatus::Succeeded && !run->request->shard.absent;
+}
+
+bool is_shard_run(const Run *run) { return run->request->shard.active; }
 
 // The run's progress for retention.progress: what is left is the estimate
 // made when the run planned, less what it pruned since.
@@ -213,13 +219,50 @@ void start_run(Run *run) {
 		       psprintf("retention policy \"%s\": invalid retain: %s", target->name, cutoff_problem));
 }
 
+// A shard run (retention.prune_shard() on a Citus node): no policy row and
+// no run row here; the shard relation of this node's active placement, or
+// none (work.absent: the coordinator looks for the shard elsewhere). One
+// run per shard at once.
+void start_shard_run(Run *run) {
+	run::RunRequest *request = run->request;
+	run::ShardWork &work = request->shard;
+	pgstat_report_activity(STATE_RUNNING, psprintf("retention: %s: starting shard %lld", request->policy,
+	                                               (long long)work.shard));
+	citus::show_shards_in_session();
+	Oid shard_relid = citus::shard_here(work.relid, work.shard);
+	if (!OidIsValid(shard_relid)) {
+		work.absent = true;
+		return;
+	}
+	run->target = shard_policy(request->policy, work, shard_relid, request->requested_by, run->context);
+	PolicyTarget *target = run->target;
+	const char *lock_name = psprintf("citus shard %lld", (long long)work.shard);
+	run_lock_tag(lock_name, &run->lock);
+	if (LockAcquire(&run->lock, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL) {
+		refuse(run, ERRCODE_LOCK_NOT_AVAILABLE,
+		       psprintf("shard %lld (%s) is already being pruned by another run", (long long)work.shard,
+		                target->relation_name));
+		return;
+	}
+	run->locked = true;
+	run::RunReport &report = run->report;
+	report.has_cutoff = true;
+	report.cutoff = work.cutoff;
+	report.owner = target->owner;
+	strlcpy(report.relation, target->relation_name, sizeof(report.relation));
+	report.run_id = work.coordinator_run_id;
+	report.started_at = GetCurrentTimestamp();
+	run->in_flight = run::enter_in_flight(target->name, target->owner, report.run_id, false, false);
+}
+
 void plan_run(Run *run) {
 	RunIdentity identity = enter_run_identity(run->target->run_role);
 	plan_policy(run->target, run->report.has_cutoff, run->report.cutoff, run->context);
 	run->expired_estimate = estimate_expired(run->target);
 	leave_run_identity(identity);
 	run->plan = RunPlan{run->target,         run->report.run_id,       run->report.has_cutoff,
-	                    run->report.cutoff,  run->target->cutoff_value, run->target->cutoff_type};
+	                    run->report.cutoff,  run->target->cutoff_value, run->target->cutoff_type,
+	                    !is_shard_run(run)};
 	run->pace.max_rows_per_second = run->target->max_rows_per_second;
 }
 
@@ -432,6 +475,10 @@ bool run_batch(Run *run, BatchInput *input, bool whole_partition, BatchResult *r
 			*usecs = GetCurrentTimestamp() - started;
 			*result = call.result;
 			count_batch(run, call, *usecs);
+			if (call.result.shard_moved) {
+				run->request->shard.absent = true; // the coordinator prunes it where it is now
+				return false;
+			}
 			if (call.result.stop_reason) {
 				run->report.status = RunStatus::Cancelled;
 				run->stop_reason = call.result.stop_reason;
@@ -554,8 +601,69 @@ void prune_whole_partition(Run *run, const LeafTarget *leaf) {
 	(void)run_batch(run, &input, true, &result, &usecs);
 }
 
+// ---------------------------------------------------------------- Citus
+
+bool fan_out_stop_wanted(void *engine) { return stop_wanted(static_cast<Run *>(engine)); }
+
+bool fan_out_out_of_time(void *engine) {
+	Run *run = static_cast<Run *>(engine);
+	reload_settings_if_asked();
+	return run->target->max_runtime_usecs > 0 &&
+	       GetCurrentTimestamp() - run->report.started_at >= run->target->max_runtime_usecs;
+}
+
+void fan_out_counted(void *engine, int64 rows, int64 batches) {
+	Run *run = static_cast<Run *>(engine);
+	run->report.rows_pruned += rows;
+	run->report.batches += batches;
+	pg_atomic_write_u64(&run->request->rows_pruned, uint64(run->report.rows_pruned));
+	pg_atomic_write_u64(&run->request->batches, uint64(run->report.batches));
+	note_progress(run);
+}
+
+void fan_out_note(void *engine, const char *waiting) {
+	run::note_waiting(static_cast<Run *>(engine)->in_flight, waiting);
+}
+
+// A distributed table: every shard on the node that holds it
+// (distributed.cpp), after the whole partitions the coordinator drops for
+// every node at once.
+void prune_distributed(Run *run) {
+	run::note_phase(run->in_flight, "pruning (Citus shards)");
+	ShardFanOut lent{&run->plan,           &run->report,     run->context,         run, fan_out_stop_wanted,
+	                 fan_out_out_of_time, fan_out_counted, fan_out_note};
+	FanOutResult result = prune_shards(&lent);
+	switch (result.end) {
+	case FanOutEnd::Done:
+		break;
+	case FanOutEnd::Partial:
+		run->report.status = RunStatus::Partial;
+		break;
+	case FanOutEnd::Cancelled:
+	case FanOutEnd::PolicyChanged:
+		run->report.status = RunStatus::Cancelled;
+		run->stop_reason = result.reason;
+		break;
+	case FanOutEnd::Failed:
+		refuse(run, MAKE_SQLSTATE(result.sqlstate[0], result.sqlstate[1], result.sqlstate[2], result.sqlstate[3],
+		                          result.sqlstate[4]),
+		       result.reason);
+		break;
+	}
+}
+
 void prune_tables(Run *run) {
 	note_progress(run);
+	if (run->target->citus_kind == citus::TableKind::Distributed) {
+		for (int i = 0; i < run->target->nleaves && going_on(run); i++)
+			if (run->target->leaves[i].whole_partition_expired) {
+				run::note_phase(run->in_flight, "dropping partitions");
+				prune_whole_partition(run, &run->target->leaves[i]);
+			}
+		if (going_on(run))
+			prune_distributed(run);
+		return;
+	}
 	for (int i = 0; i < run->target->nleaves && going_on(run); i++) {
 		const LeafTarget *leaf = &run->target->leaves[i];
 		if (leaf->whole_partition_expired) {
@@ -680,7 +788,8 @@ void execute_run(run::RunRequest *request, MemoryContext context) {
 	// The run row commits as configured (durably by default): a run that
 	// began is on record whatever happens to it later.
 	ErrorData *error = nullptr;
-	if (!in_transaction(start_run, run, &error)) {
+	bool shard_run = is_shard_run(run);
+	if (!in_transaction(shard_run ? start_shard_run : start_run, run, &error)) {
 		run->error = error;
 		report.run_id = 0; // its row was rolled back with the transaction
 	}
@@ -699,7 +808,8 @@ void execute_run(run::RunRequest *request, MemoryContext context) {
 		run::leave_in_flight(run->in_flight);
 		set_synchronous_commit(configured_synchronous_commit);
 		set_wal_compression(configured_wal_compression);
-		hand_over(run, run::RunOutcome::NotStarted);
+		// A shard this node does not hold: nothing to do, said in the report.
+		hand_over(run, request->shard.absent && !run->error ? run::RunOutcome::Finished : run::RunOutcome::NotStarted);
 		return;
 	}
 
@@ -717,6 +827,7 @@ void execute_run(run::RunRequest *request, MemoryContext context) {
 		bool any_guard = false;
 		for (int i = 0; run->plan.target && i < target->nleaves; i++)
 			any_guard = any_guard || target->leaves[i].count_kept_referenced != nullptr;
+		any_guard = any_guard && !shard_run; // the coordinator counts them for the whole table
 		if (any_guard && !run->error && !stop_wanted(run))
 			run::note_phase(run->in_flight, "counting rows kept");
 		if (any_guard && !run->error && !stop_wanted(run) && !in_transaction(count_kept_referenced, run, &error))
@@ -729,7 +840,9 @@ void execute_run(run::RunRequest *request, MemoryContext context) {
 	// as configured, and with it for every batch before it.
 	set_synchronous_commit(configured_synchronous_commit);
 	run::note_phase(run->in_flight, "finishing");
-	if (!in_transaction(finish_record, run, &error))
+	if (shard_run)
+		report.finished_at = GetCurrentTimestamp(); // no run row here: the coordinator's has the shard's counts
+	else if (!in_transaction(finish_record, run, &error))
 		ereport(WARNING, (errmsg("retention: could not complete run %lld of policy \"%s\": %s",
 		                         (long long)report.run_id, target->name, error->message)));
 	else if (!in_transaction(fold_record, run, &error))

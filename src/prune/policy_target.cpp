@@ -286,6 +286,19 @@ Oid run_role_for(Oid owner, Oid relid) {
 	return superuser_arg(owner) && !superuser_arg(table_owner) ? table_owner : owner;
 }
 
+namespace {
+
+// Microseconds per unit of an epoch time column (0: not an epoch unit).
+int64 epoch_divisor_of(const char *time_unit) {
+	auto unit = time_unit ? plan::parse_epoch_unit(time_unit) : std::nullopt;
+	return !unit                                     ? 0
+	       : *unit == plan::EpochUnit::Seconds      ? USECS_PER_SEC
+	       : *unit == plan::EpochUnit::Milliseconds ? 1000
+	                                                : 1;
+}
+
+} // namespace
+
 PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(name)};
@@ -333,14 +346,36 @@ PolicyTarget *load_policy(const char *name, MemoryContext context) {
 	target->relation_name = exists ? qualified_name(target->relid) : psprintf("%u", target->relid);
 	target->run_role = run_role_for(target->owner, target->relid);
 	target->filter_search_path = exists ? policy_search_path(target->relid) : "pg_catalog";
-	target->epoch_divisor = 0;
-	if (time_unit) {
-		auto unit = plan::parse_epoch_unit(time_unit);
-		target->epoch_divisor = !unit                                     ? 0
-		                        : *unit == plan::EpochUnit::Seconds      ? USECS_PER_SEC
-		                        : *unit == plan::EpochUnit::Milliseconds ? 1000
-		                                                                 : 1;
-	}
+	target->epoch_divisor = epoch_divisor_of(time_unit);
+	MemoryContextSwitchTo(caller);
+	return target;
+}
+
+PolicyTarget *shard_policy(const char *name, const run::ShardWork &work, Oid shard_relid, Oid role,
+                           MemoryContext context) {
+	MemoryContext caller = MemoryContextSwitchTo(context);
+	auto *target = static_cast<PolicyTarget *>(palloc0(sizeof(PolicyTarget)));
+	target->name = pstrdup(name);
+	target->relid = shard_relid;
+	target->relation_name = qualified_name(shard_relid);
+	target->time_column = pstrdup(work.time_column);
+	target->owner = role;
+	target->keep_forever = false;
+	target->filter = work.has_filter ? pstrdup(work.filter) : nullptr;
+	target->batch_size = work.batch_size;
+	target->batch_delay_usecs = work.batch_delay_usecs;
+	target->max_runtime_usecs = work.max_runtime_usecs;
+	target->max_rows_per_second = work.max_rows_per_second;
+	target->has_rate_column = true;
+	target->archive_relid = InvalidOid;
+	target->partitions_mode = "rows";
+	target->time_unit = work.time_unit[0] ? pstrdup(work.time_unit) : nullptr;
+	target->enabled = true;
+	target->citus_table = work.relid;
+	target->citus_shard = work.shard;
+	target->run_role = run_role_for(role, shard_relid);
+	target->filter_search_path = policy_search_path(shard_relid);
+	target->epoch_divisor = epoch_divisor_of(target->time_unit);
 	MemoryContextSwitchTo(caller);
 	return target;
 }
@@ -378,6 +413,14 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(target->relid)))
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
 		                errmsg("the table of retention policy \"%s\" no longer exists", target->name)));
+	// On Citus: refused where a run could not prune it correctly
+	// (citus::check_policy_table); a Citus table's rows are not in the
+	// coordinator's own relation, so no block walk there.
+	target->citus_kind = citus::TableKind::Plain;
+	if (!OidIsValid(target->citus_table)) {
+		citus::check_policy_table(target->relid, target->archive_relid, target->name);
+		target->citus_kind = citus::kind_of(target->relid);
+	}
 	Relation rel = table_open(target->relid, AccessShareLock);
 	const char *relname = RelationGetRelationName(rel);
 
@@ -456,7 +499,7 @@ void plan_policy(PolicyTarget *target, bool has_cutoff, TimestampTz cutoff, Memo
 		leaf->relid = leaf_oid;
 		leaf->name = pstrdup(inputs.table);
 		leaf->key_index = btree_index_leading_on(leaf_rel, leaf_column);
-		leaf->by_key = OidIsValid(leaf->key_index);
+		leaf->by_key = OidIsValid(leaf->key_index) || target->citus_kind != citus::TableKind::Plain;
 		leaf->filter = inputs.filter ? pstrdup(inputs.filter) : nullptr;
 		if (inputs.guard_tables != NIL) {
 			StringInfoData names;

@@ -3,6 +3,9 @@
 // the statements of its batches. Everything lives in the run's memory context.
 #pragma once
 
+#include "citus/metadata.hpp"
+#include "run/request.hpp"
+
 #include "border/pg.hpp"
 
 namespace retention::prune {
@@ -56,6 +59,12 @@ struct PolicyTarget {
 	const char *time_unit;      // as written, or nullptr
 	bool enabled;
 
+	// A shard run (run::ShardWork): the distributed table and the shard
+	// whose relation relid is; 0 otherwise.
+	Oid citus_table;
+	int64 citus_shard;
+	citus::TableKind citus_kind;  // of relid, set by plan_policy (Plain for a shard run)
+
 	// Derived.
 	Oid run_role;               // whose privileges the statements use
 	const char *filter_search_path;  // pg_catalog and the table's schema: where the filter's names are read
@@ -71,6 +80,13 @@ struct PolicyTarget {
 // Reads the policy row (as the session user, bypassing row-level security).
 // Returns nullptr when there is no such policy. Needs a transaction and SPI.
 PolicyTarget *load_policy(const char *name, MemoryContext context);
+
+// A shard run's policy (run::ShardWork): the coordinator's definition, for
+// the shard relation shard_relid, run by role (the caller of
+// retention.prune_shard()). Whole partitions never go on a node (the
+// coordinator drops them for the whole table): partitions 'rows'.
+PolicyTarget *shard_policy(const char *name, const run::ShardWork &work, Oid shard_relid, Oid role,
+                           MemoryContext context);
 
 // The role a run of this policy acts as: its owner, except that a
 // superuser-owned policy on an ordinary role's table acts as the table's

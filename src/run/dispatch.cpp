@@ -159,7 +159,8 @@ double seconds_since(TimestampTz start) { return double(GetCurrentTimestamp() - 
 
 } // namespace
 
-void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *result, bool explain) {
+void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *result, bool explain,
+                  const ShardWork *shard) {
 	// Each level would start a worker and wait for the next, until no slot
 	// is left in the cluster.
 	if (is_run_process())
@@ -171,6 +172,8 @@ void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *re
 	auto *request = static_cast<RunRequest *>(dsm_segment_address(segment));
 	init_request(request, policy, dry_run, false);
 	request->explain = explain;
+	if (shard)
+		request->shard = *shard;
 
 	WaitingRun waiting{false, {}, nullptr, -1, 0, false, request, segment};
 	TimestampTz started = GetCurrentTimestamp();

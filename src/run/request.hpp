@@ -16,6 +16,28 @@ enum class RunOutcome : uint32 {
 	Finished = 1,    // the run row was completed; the fields below are final
 };
 
+// A shard run (retention.prune_shard(), on a Citus node): one shard of a
+// distributed table, pruned with the plain engine for a run of the
+// coordinator, which passes the policy's definition and its cutoff. There
+// is no policy row and no run row on the node; the caller's role is the
+// run's role.
+struct ShardWork {
+	bool active;
+	Oid relid;                            // the distributed table, on this node
+	int64 shard;
+	int64 coordinator_run_id;
+	TimestampTz cutoff;
+	char time_column[NAMEDATALEN];
+	char time_unit[8];                    // empty: none
+	bool has_filter;
+	char filter[8192];
+	int32 batch_size;
+	int64 batch_delay_usecs;
+	int64 max_runtime_usecs;              // 0: none
+	int32 max_rows_per_second;            // 0: none
+	bool absent;                          // out: this node holds no active placement of the shard now
+};
+
 struct RunRequest {
 	// Set by the requester before the worker starts.
 	Oid database;
@@ -25,6 +47,7 @@ struct RunRequest {
 	bool explain;                         // retention.explain(): no run; report says what a run would do
 	bool scheduled;                       // triggered_by = 'schedule'
 	char policy[policy_name_max + 1];
+	ShardWork shard;                      // a shard run, when shard.active
 
 	// Set by the requester at any time: stop after the batch in flight.
 	pg_atomic_uint32 cancel_requested;
@@ -78,6 +101,8 @@ bool is_run_process();
 // and waits for it, relaying progress as NOTICEs when notices is true. A
 // cancel or termination of the waiting backend asks the worker to stop
 // after the batch in flight. Fills *result with the worker's final report.
-void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *result, bool explain = false);
+// shard, when given, makes it a shard run (ShardWork).
+void run_and_wait(const char *policy, bool dry_run, bool notices, RunRequest *result, bool explain = false,
+                  const ShardWork *shard = nullptr);
 
 } // namespace retention::run
