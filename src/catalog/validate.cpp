@@ -6,6 +6,7 @@
 // No C++ object with a destructor lives in this file's frames while
 // PostgreSQL functions run, so they may raise errors directly.
 #include "catalog/filter.hpp"
+#include "citus/metadata.hpp"
 #include "catalog/policy_schedule.hpp"
 #include "border/guard.hpp"
 #include "border/settings.hpp"
@@ -454,6 +455,14 @@ RETENTION_FUNCTION(retention_validate_policy) {
 
 	if (OidIsValid(archive_relid))
 		check_archive(relid, archive_relid);
+	// Citus: a shard, or a Citus table on a node other than the coordinator,
+	// and what a run could not prune correctly (docs/citus.md).
+	if (retention::citus::present()) {
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "retention: SPI_connect failed");
+		retention::citus::check_policy_table(relid, archive_relid, text_of(field(tuple, desc, columns.name)));
+		SPI_finish();
+	}
 	// Last: what is wrong with the row itself is said first.
 	check_name_free(trigger->tg_relation, text_of(field(tuple, desc, columns.name)),
 	                updating ? trigger->tg_trigtuple : nullptr);

@@ -1,0 +1,249 @@
+# Citus: a coordinator and two workers (PostgreSQL::Test::Cluster nodes),
+# docs/citus.md. A policy on a distributed table prunes every shard on the
+# node that holds it: exactly the expired rows, checked by content, with and
+# without an index on the time column; a locked row on one shard is skipped;
+# a colocated child keeps its parents; a moved shard is pruned where it is
+# now, and a stale placement deletes nothing; reference tables and
+# partitioned distributed tables work; the scheduler runs it; policies on
+# workers or on shards, and a reference parent of a distributed child, are
+# refused.
+#
+# Skipped when Citus is not installed (there is no Debian package: see
+# docs/citus.md for building it).
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time usleep);
+
+use RetentionTest;
+
+my $pkglibdir = `pg_config --pkglibdir`;
+chomp $pkglibdir;
+plan skip_all => "Citus is not installed ($pkglibdir/citus.so): see docs/citus.md"
+  unless -e "$pkglibdir/citus.so";
+
+my %conf = (
+	preload => 'citus,retention',
+	conf => qq(
+listen_addresses = '127.0.0.1'
+max_worker_processes = 32
+wal_level = logical
+retention.max_wal_per_second = 0
+citus.shard_count = 8
+));
+my $coordinator = retention_node('coordinator', %conf);
+my @workers = (retention_node('worker1', %conf), retention_node('worker2', %conf));
+
+# CREATE EXTENSION citus on each worker first: it turns SSL on, which the
+# coordinator's connections require.
+for my $node (@workers, $coordinator)
+{
+	$node->safe_psql('postgres', 'CREATE EXTENSION citus; CREATE EXTENSION retention;');
+}
+$coordinator->safe_psql('postgres',
+	"SELECT citus_set_coordinator_host('127.0.0.1', " . $coordinator->port . ')');
+$coordinator->safe_psql('postgres', "SELECT citus_add_node('127.0.0.1', " . $_->port . ')') for @workers;
+
+sub c { return $coordinator->safe_psql('postgres', $_[0]); }
+
+# A distributed table of 4 000 rows in 8 shards: ids 1..2000 expired (3 to
+# 12 days old), 2001..4000 young; 'with_index' adds an index on the time.
+sub events_table
+{
+	my ($name, $with_index) = @_;
+	c(qq{
+CREATE TABLE $name (tenant int NOT NULL, id bigint NOT NULL, at timestamptz NOT NULL, body text,
+                    PRIMARY KEY (tenant, id));
+} . ($with_index ? "CREATE INDEX ON $name (at);" : '') . qq{
+SELECT create_distributed_table('$name', 'tenant');
+INSERT INTO $name SELECT g % 97, g, now() - interval '3 days' - (g % 10) * interval '1 day', 'old'
+FROM generate_series(1, 2000) g;
+INSERT INTO $name SELECT g % 97, g, now() - (g % 20) * interval '1 hour', 'young'
+FROM generate_series(2001, 4000) g;
+INSERT INTO retention.policies (relation, time_column, retain, enabled) VALUES ('$name', 'at', '2 days', false);
+});
+}
+
+# Young rows, by content: their count and the sum of their ids.
+sub young_of { return c("SELECT count(*) || '/' || sum(id) FROM $_[0] WHERE body = 'young'"); }
+
+########################################################################
+# 1. Distributed tables, through the index and through blocks: exactly the
+#    expired rows go, on both workers, and the run says where.
+########################################################################
+for my $case ([ 'ev_index', 1 ], [ 'ev_blocks', 0 ])
+{
+	my ($name, $with_index) = @$case;
+	events_table($name, $with_index);
+	my $young = young_of($name);
+	is(c("SELECT rows_pruned FROM retention.run('$name', dry_run => true)"), '2000', "$name: the dry run counts 2000");
+	my ($status, $rows) = split /\|/, c("SELECT status, rows_pruned FROM retention.run('$name')");
+	is("$status|$rows", 'succeeded|2000', "$name: the run pruned the 2000 expired rows");
+	is(c("SELECT count(*) FROM $name WHERE body = 'old'"), '0', "$name: no expired row is left");
+	is(young_of($name), $young, "$name: every young row is kept");
+	is( c(qq{SELECT count(DISTINCT node) || '/' || sum(shards) || '/' || sum(rows_pruned)
+FROM retention.run_nodes WHERE run_id = (SELECT max(id) FROM retention.runs WHERE policy = '$name')}),
+		'2/8/2000', "$name: retention.run_nodes: both workers, 8 shards, 2000 rows");
+	is($workers[0]->safe_psql('postgres', 'SELECT count(*) FROM retention.runs'), '0',
+		"$name: the workers keep no run rows of their own");
+}
+
+########################################################################
+# 2. A locked row on one shard is skipped, not waited for.
+########################################################################
+c(q{INSERT INTO ev_index SELECT g % 97, g, now() - interval '5 days', 'old' FROM generate_series(5001, 5300) g});
+my $holder = $coordinator->background_psql('postgres', on_error_stop => 0);
+$holder->query_safe(q{BEGIN; SELECT id FROM ev_index WHERE tenant = 5001 % 97 AND id = 5001 FOR UPDATE;});
+my $start = time();
+my ($status, $rows) = split /\|/, c(q{SELECT status, rows_pruned FROM retention.run('ev_index')});
+my $took = time() - $start;
+is("$status|$rows", 'succeeded|299', 'the run pruned every expired row but the locked one');
+cmp_ok($took, '<', 5, sprintf('without waiting for the lock (%.1f s)', $took));
+$holder->query_safe('COMMIT');
+$holder->quit;
+is(c(q{SELECT string_agg(id::text, ',') FROM ev_index WHERE body = 'old'}), '5001', 'the locked row is still there');
+is(c(q{SELECT rows_pruned FROM retention.run('ev_index')}), '1', 'and the next run prunes it');
+
+########################################################################
+# 3. A colocated child keeps its parents; the rest go.
+########################################################################
+c(q{
+CREATE TABLE parents (tenant int NOT NULL, id bigint NOT NULL, at timestamptz NOT NULL, PRIMARY KEY (tenant, id));
+CREATE TABLE children (tenant int NOT NULL, id bigint NOT NULL, parent_id bigint NOT NULL, PRIMARY KEY (tenant, id));
+SELECT create_distributed_table('parents', 'tenant');
+SELECT create_distributed_table('children', 'tenant', colocate_with => 'parents');
+ALTER TABLE children ADD FOREIGN KEY (tenant, parent_id) REFERENCES parents (tenant, id);
+INSERT INTO parents SELECT g % 31, g, now() - interval '10 days' FROM generate_series(1, 1000) g;
+INSERT INTO parents SELECT g % 31, g, now() FROM generate_series(1001, 1100) g;
+INSERT INTO children SELECT g % 31, g, g FROM generate_series(1, 1000, 10) g;
+INSERT INTO retention.policies (relation, time_column, retain, enabled) VALUES ('parents', 'at', '1 day', false);
+});
+($status, $rows, my $kept) = split /\|/, c(q{SELECT status, rows_pruned, rows_kept_referenced FROM retention.run('parents')});
+is("$status|$rows|$kept", 'succeeded|900|100', 'parents: 900 pruned, the 100 referenced kept (and counted)');
+is( c(q{SELECT count(*) FROM parents p WHERE p.at < now() - interval '1 day'
+        AND NOT EXISTS (SELECT 1 FROM children c WHERE c.tenant = p.tenant AND c.parent_id = p.id)}),
+	'0', 'no unreferenced expired parent is left');
+is(c(q{SELECT count(*) FROM parents}), '200', 'the referenced and the young parents are kept');
+is(c(q{SELECT count(*) FROM children}), '100', 'no child was touched');
+
+########################################################################
+# 4. A shard moved between runs is pruned where it is now; the node it left
+#    deletes nothing for it.
+########################################################################
+my ($shard, $from_port) = split /\|/, c(q{
+SELECT s.shardid, n.nodeport FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid)
+JOIN pg_dist_node n USING (groupid) WHERE s.logicalrelid = 'ev_blocks'::regclass ORDER BY s.shardid LIMIT 1});
+my ($from, $to) = $from_port == $workers[0]->port ? @workers : reverse @workers;
+c(qq{SELECT citus_move_shard_placement($shard, '127.0.0.1', $from_port, '127.0.0.1', } . $to->port
+	  . q{, shard_transfer_mode => 'block_writes')});
+is(c(qq{SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE p.shardid = $shard}),
+	$to->port, "shard $shard moved");
+c(q{INSERT INTO ev_blocks SELECT g % 97, g, now() - interval '4 days', 'old' FROM generate_series(6001, 6400) g});
+my $in_moved = c(qq{SELECT count(*) FROM ev_blocks WHERE body = 'old' AND get_shard_id_for_distribution_column('ev_blocks', tenant) = $shard});
+cmp_ok($in_moved, '>', 0, "the moved shard holds $in_moved expired rows");
+my $young = young_of('ev_blocks');
+is(c(q{SELECT rows_pruned FROM retention.run('ev_blocks')}), '400', 'the run after the move pruned all 400');
+is(c(q{SELECT count(*) FROM ev_blocks WHERE body = 'old'}), '0', 'none is left, in the moved shard either');
+is(young_of('ev_blocks'), $young, 'young rows kept');
+is( c(qq{SELECT node FROM retention.run_shards WHERE shard = $shard
+         AND run_id = (SELECT max(id) FROM retention.runs WHERE policy = 'ev_blocks')}),
+	'127.0.0.1:' . $to->port, 'the shard was pruned on its new node');
+is( $from->safe_psql('postgres', qq{
+SELECT here, rows_pruned FROM retention.prune_shard('ev_blocks', 0, 'ev_blocks', $shard, 'at', now(), NULL, NULL,
+                                                    1000, '0', NULL, NULL)}),
+	'f|0', 'the node the shard left says it is not here and deletes nothing');
+
+########################################################################
+# 5. Reference tables, with and without an index on the time column.
+########################################################################
+for my $case ([ 'ref_index', 1 ], [ 'ref_plain', 0 ])
+{
+	my ($name, $with_index) = @$case;
+	c(qq{
+CREATE TABLE $name (id bigint PRIMARY KEY, at timestamptz NOT NULL, body text);
+} . ($with_index ? "CREATE INDEX ON $name (at);" : '') . qq{
+SELECT create_reference_table('$name');
+INSERT INTO $name SELECT g, now() - interval '5 days', 'old' FROM generate_series(1, 700) g;
+INSERT INTO $name SELECT g, now(), 'young' FROM generate_series(701, 1000) g;
+INSERT INTO retention.policies (relation, time_column, retain, batch_size, enabled) VALUES ('$name', 'at', '1 day', 250, false);
+});
+	is(c(qq{SELECT status || '|' || rows_pruned FROM retention.run('$name')}), 'succeeded|700',
+		"$name: the 700 expired rows pruned");
+	is(c(qq{SELECT count(*) || '/' || min(id) FROM $name}), '300/701', "$name: exactly the young rows are left");
+	for my $worker (@workers)
+	{
+		# Every copy of the reference table is the same.
+		is(
+			$worker->safe_psql('postgres',
+				"SET citus.override_table_visibility = off; SELECT count(*) FROM $name"),
+			'300', "$name: the copy on the worker on port " . $worker->port . ' too');
+	}
+}
+
+########################################################################
+# 6. A partitioned distributed table: whole partitions past the cutoff are
+#    dropped (on every node, by the coordinator), the partition the cutoff
+#    crosses is pruned row by row on the shards.
+########################################################################
+c(q{
+CREATE TABLE pev (tenant int NOT NULL, id bigint NOT NULL, at timestamptz NOT NULL, body text) PARTITION BY RANGE (at);
+CREATE TABLE pev_old PARTITION OF pev FOR VALUES FROM ('2000-01-01') TO ('2001-01-01');
+CREATE TABLE pev_now PARTITION OF pev FOR VALUES FROM ('2001-01-01') TO (MAXVALUE);
+SELECT create_distributed_table('pev', 'tenant');
+INSERT INTO pev SELECT g % 13, g, '2000-06-01'::timestamptz + g * interval '1 minute', 'old' FROM generate_series(1, 500) g;
+INSERT INTO pev SELECT g % 13, g, now() - interval '3 days', 'old' FROM generate_series(501, 800) g;
+INSERT INTO pev SELECT g % 13, g, now(), 'young' FROM generate_series(801, 1000) g;
+INSERT INTO retention.policies (relation, time_column, retain, partitions, enabled) VALUES ('pev', 'at', '1 day', 'drop', false);
+});
+($status, $rows, my $dropped) = split /\|/, c(q{SELECT status, rows_pruned, partitions_dropped FROM retention.run('pev')});
+is("$status|$rows|$dropped", 'succeeded|300|1', 'pev: one whole partition dropped, 300 rows pruned in the other');
+is(c(q{SELECT count(*) FROM pg_inherits WHERE inhparent = 'pev'::regclass}), '1', 'pev_old is gone');
+is(c(q{SELECT count(*) || '/' || min(id) FROM pev}), '200/801', 'pev: exactly the young rows are left');
+
+########################################################################
+# 7. The scheduler runs a policy on a distributed table from the
+#    coordinator.
+########################################################################
+c(q{INSERT INTO ev_index SELECT g % 97, g, now() - interval '4 days', 'old' FROM generate_series(7001, 7200) g});
+c(q{UPDATE retention.policies SET enabled = true, schedule = '1 second' WHERE name = 'ev_index'});
+ok( poll_until(
+		$coordinator, 'postgres',
+		q{SELECT count(*) > 0 FROM retention.runs WHERE policy = 'ev_index' AND triggered_by = 'schedule' AND rows_pruned = 200},
+		't', 30),
+	'a scheduled run pruned the 200 new expired rows');
+c(q{UPDATE retention.policies SET enabled = false WHERE name = 'ev_index'});
+is(c(q{SELECT count(*) FROM ev_index WHERE body = 'old'}), '0', 'none is left');
+
+########################################################################
+# 8. Refused, clearly: a policy on a worker (a second node would prune the
+#    same table), on a shard, and a reference parent of a distributed child.
+########################################################################
+my ($ret, $out, $err) = $workers[0]->psql('postgres',
+	q{INSERT INTO retention.policies (relation, time_column, retain) VALUES ('ev_index', 'at', '1 day')});
+like($err, qr/is a distributed table, and this node is not the Citus coordinator/,
+	'a policy on a worker is refused');
+my $shard_name = $workers[0]->safe_psql('postgres', q{
+SELECT shard_name('ev_index', s.shardid) FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid)
+WHERE s.logicalrelid = 'ev_index'::regclass AND p.groupid = (SELECT groupid FROM pg_dist_local_group) LIMIT 1});
+($ret, $out, $err) = $workers[0]->psql('postgres',
+	qq{INSERT INTO retention.policies (relation, time_column, retain) VALUES ('$shard_name', 'at', '1 day')});
+like($err, qr/is a shard of a Citus table/, "a policy on shard $shard_name is refused");
+c(q{
+CREATE TABLE kinds (id int PRIMARY KEY, at timestamptz NOT NULL);
+SELECT create_reference_table('kinds');
+CREATE TABLE things (tenant int NOT NULL, id int NOT NULL, kind int REFERENCES kinds (id), PRIMARY KEY (tenant, id));
+SELECT create_distributed_table('things', 'tenant');
+});
+($ret, $out, $err) = $coordinator->psql('postgres',
+	q{INSERT INTO retention.policies (relation, time_column, retain) VALUES ('kinds', 'at', '1 day')});
+like($err, qr/reference table public\.kinds is referenced by distributed table things/,
+	'a reference parent of a distributed child is refused');
+($ret, $out, $err) = $coordinator->psql('postgres',
+	q{INSERT INTO retention.policies (relation, time_column, retain, archive_to) VALUES ('ev_blocks', 'at', '1 day', 'ev_index')});
+like($err, qr/archive_to is not supported for distributed table/, 'archiving a distributed table is refused');
+is(c(q{SELECT count(*) FROM retention.runs WHERE status = 'failed'}), '0', 'no run failed');
+
+done_testing();
