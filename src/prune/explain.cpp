@@ -1,6 +1,7 @@
 // retention.explain(): see explain.hpp. No C++ object lives here: every
 // call may raise a PostgreSQL error, caught by border::run_in_transaction.
 #include "prune/explain.hpp"
+#include "citus/metadata.hpp"
 #include "prune/brakes.hpp"
 #include "prune/identity.hpp"
 #include "prune/run_lock.hpp"
@@ -131,6 +132,22 @@ void explain_body(void *argument) {
 
 	RunIdentity identity = enter_run_identity(target->run_role);
 	plan_policy(target, true, cutoff, explain->context);
+	bool distributed = target->citus_kind == citus::TableKind::Distributed;
+	if (distributed) {
+		int count = 0;
+		citus::Placement *placements = citus::placements(target->relid, &count);
+		int nodes = 0;
+		for (int i = 0; i < count; i++)
+			nodes += i == 0 || placements[i].port != placements[i - 1].port ||
+			                 strcmp(placements[i].node, placements[i - 1].node) != 0
+			             ? 1
+			             : 0;
+		line(explain,
+		     "Citus: each of its %d shards is pruned on the node that holds it (%d nodes now), one shard at a time "
+		     "per node, the nodes at once, by that node's engine: through an index on %s where the shard has one, "
+		     "else its blocks, skipping locked rows; each node applies its own brakes (docs/citus.md)",
+		     count, nodes, quote_identifier(target->time_column));
+	}
 	int64 estimate = estimate_expired(target);
 	bool counting = estimate >= 0 && estimate <= count_limit;
 	int64 expired = 0;
@@ -155,7 +172,16 @@ void explain_body(void *argument) {
 			continue;
 		}
 		expired += Max(leaf_expired, int64(0));
-		if (leaf.by_key)
+		if (distributed)
+			line(explain, "%s %s: a Citus distributed table%s", what, leaf.name,
+			     leaf_expired >= 0 ? psprintf(" (%lld rows to prune)", (long long)leaf_expired) : "");
+		else if (leaf.by_key && !OidIsValid(leaf.key_index))
+			line(explain,
+			     "%s %s: a Citus %s: through the coordinator, in slices of %s oldest first (no index leads with "
+			     "it: each slice is found by a scan)%s",
+			     what, leaf.name, citus::kind_name(target->citus_kind), quote_identifier(target->time_column),
+			     leaf_expired >= 0 ? psprintf(" (%lld rows to prune)", (long long)leaf_expired) : "");
+		else if (leaf.by_key)
 			line(explain,
 			     "%s %s: through the index %s, oldest first, each batch starting where the last one ended%s", what,
 			     leaf.name, get_rel_name(leaf.key_index),
