@@ -218,7 +218,46 @@ c(q{UPDATE retention.policies SET enabled = false WHERE name = 'ev_index'});
 is(c(q{SELECT count(*) FROM ev_index WHERE body = 'old'}), '0', 'none is left');
 
 ########################################################################
-# 8. Refused, clearly: a policy on a worker (a second node would prune the
+# 8. explain says how; retention.cancel() on the coordinator stops the
+#    shards in flight on the workers; max_runtime ends a run 'partial'.
+########################################################################
+like(c(q{SELECT string_agg(l, E'\n') FROM retention.explain('ev_blocks') l}),
+	qr/Citus: each of its 8 shards is pruned on the node that holds it \(2 nodes now\)/,
+	'explain says each shard is pruned on its node');
+c(q{INSERT INTO ev_blocks SELECT g % 97, g, now() - interval '4 days', 'old' FROM generate_series(10001, 14000) g});
+c(q{UPDATE retention.policies SET max_rows_per_second = 400, batch_size = 100 WHERE name = 'ev_blocks'});
+my $runner = $coordinator->background_psql('postgres', on_error_stop => 0);
+$runner->query_until(qr/started/, q(\echo started
+SELECT status FROM retention.run('ev_blocks');
+));
+ok(poll_until($coordinator, 'postgres', q{SELECT rows_pruned > 0 FROM retention.progress WHERE policy = 'ev_blocks'}, 't', 20),
+	'the slow run is under way');
+ok( poll_until(
+		$workers[0], 'postgres', q{SELECT count(*) FROM retention.progress WHERE policy = 'ev_blocks'}, '1', 10),
+	'a worker shows its shard run in retention.progress');
+$start = time();
+c(q{SELECT retention.cancel('ev_blocks')});
+ok(poll_until($coordinator, 'postgres', q{SELECT status FROM retention.runs WHERE policy = 'ev_blocks' ORDER BY id DESC LIMIT 1}, 'cancelled', 15),
+	'the run is recorded cancelled');
+cmp_ok(time() - $start, '<', 5, 'soon after the cancel');
+$runner->quit;
+for my $worker (@workers)
+{
+	ok(poll_until($worker, 'postgres', q{SELECT count(*) FROM retention.progress}, '0', 10),
+		'no shard run goes on on the worker on port ' . $worker->port);
+}
+is( c(q{SELECT sum(rows_pruned) = (SELECT rows_pruned FROM retention.runs WHERE policy = 'ev_blocks' ORDER BY id DESC LIMIT 1)
+        FROM retention.run_shards WHERE run_id = (SELECT max(id) FROM retention.runs WHERE policy = 'ev_blocks')}),
+	't', 'the run row counts what its shards pruned');
+c(q{UPDATE retention.policies SET max_runtime = '1 second' WHERE name = 'ev_blocks'});
+($status, $rows) = split /\|/, c(q{SELECT status, rows_pruned FROM retention.run('ev_blocks')});
+is($status, 'partial', "max_runtime ends the run 'partial' ($rows rows)");
+c(q{UPDATE retention.policies SET max_runtime = NULL, max_rows_per_second = NULL, batch_size = 10000 WHERE name = 'ev_blocks'});
+is(c(q{SELECT status FROM retention.run('ev_blocks')}), 'succeeded', 'the next run finishes');
+is(c(q{SELECT count(*) FROM ev_blocks WHERE body = 'old'}), '0', 'and no expired row is left');
+
+########################################################################
+# 9. Refused, clearly: a policy on a worker (a second node would prune the
 #    same table), on a shard, and a reference parent of a distributed child.
 ########################################################################
 my ($ret, $out, $err) = $workers[0]->psql('postgres',
@@ -245,5 +284,6 @@ like($err, qr/reference table public\.kinds is referenced by distributed table t
 	q{INSERT INTO retention.policies (relation, time_column, retain, archive_to) VALUES ('ev_blocks', 'at', '1 day', 'ev_index')});
 like($err, qr/archive_to is not supported for distributed table/, 'archiving a distributed table is refused');
 is(c(q{SELECT count(*) FROM retention.runs WHERE status = 'failed'}), '0', 'no run failed');
+is(c(q{SELECT count(*) FROM retention.run_shards WHERE status = 'failed'}), '0', 'no shard failed');
 
 done_testing();
