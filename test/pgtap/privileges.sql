@@ -3,7 +3,7 @@
 -- tables it owns and roles it is a member of. Roles alice and bob (and carol,
 -- a member of alice) each own a table; everything is rolled back at the end.
 BEGIN;
-SELECT plan(57);
+SELECT plan(61);
 
 CREATE ROLE alice NOLOGIN;
 CREATE ROLE bob NOLOGIN;
@@ -31,6 +31,10 @@ SELECT table_privs_are('retention', 'policies', 'public', ARRAY['SELECT', 'INSER
                        'PUBLIC may SELECT, INSERT, UPDATE and DELETE policies (row security narrows it)');
 SELECT table_privs_are('retention', 'runs', 'public', ARRAY['SELECT'],
                        'PUBLIC may only SELECT the run history');
+SELECT table_privs_are('retention', 'run_shards', 'public', ARRAY['SELECT'],
+                       'PUBLIC may only SELECT the shards of runs (Citus)');
+SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'retention.run_shards'::regclass),
+          'row level security is enabled on retention.run_shards');
 SELECT table_privs_are('retention', 'status', 'public', ARRAY['SELECT'],
                        'PUBLIC may only SELECT retention.status');
 SELECT ok(has_table_privilege('alice', 'retention.runs', 'SELECT'), 'an ordinary role may read retention.runs');
@@ -69,6 +73,9 @@ SELECT ok(has_table_privilege('alice', 'retention.status', 'SELECT'), 'an ordina
 -- The superuser records a run of alice's future policy, to see who can read it.
 INSERT INTO retention.runs (policy, triggered_by, status, owner, finished_at, rows_pruned)
 VALUES ('alice_events', 'manual', 'succeeded', 'alice', now(), 7);
+-- And a shard of it that a Citus node pruned (retention.run_shards).
+INSERT INTO retention.run_shards (run_id, node, shard, status, rows_pruned, batches, started_at, finished_at, owner)
+SELECT max(id), '10.0.0.1:5432', 102008, 'succeeded', 7, 1, now(), now(), 'alice' FROM retention.runs;
 
 -- alice ---------------------------------------------------------------------------
 SET ROLE alice;
@@ -97,6 +104,7 @@ SELECT is((SELECT batch_size FROM retention.policies WHERE name = 'alice_events'
           'alice''s change is stored');
 SELECT is((SELECT count(*) FROM retention.policies), 1::bigint, 'alice sees exactly her policy');
 SELECT is((SELECT count(*) FROM retention.runs), 1::bigint, 'alice sees the run of her policy');
+SELECT is((SELECT shards FROM retention.run_nodes), 1::bigint, 'alice sees the shard of her run, per node');
 SELECT is((SELECT last_status FROM retention.status WHERE policy = 'alice_events'), 'succeeded',
           'alice sees her policy''s last run in retention.status');
 RESET ROLE;
@@ -106,6 +114,7 @@ SET ROLE bob;
 SELECT is((SELECT count(*) FROM retention.policies), 0::bigint, 'bob cannot see alice''s policy');
 SELECT is((SELECT count(*) FROM retention.status), 0::bigint, 'bob cannot see alice''s policy in retention.status');
 SELECT is((SELECT count(*) FROM retention.runs), 0::bigint, 'bob cannot see the runs of alice''s policy');
+SELECT is((SELECT count(*) FROM retention.run_shards), 0::bigint, 'nor their shards');
 SELECT is(rows_affected($$UPDATE retention.policies SET enabled = false WHERE name = 'alice_events'$$), 0::bigint,
           'bob''s UPDATE of alice''s policy affects no row');
 SELECT is(rows_affected($$UPDATE retention.policies SET owner = 'bob', retain = '1 second'$$), 0::bigint,
