@@ -47,6 +47,7 @@ struct FanOut {
 	const char *database;
 	bool stopping;                   // send no more shards
 	bool cancelling;                 // the shards in flight were asked to cancel
+	int busy_noted;                  // nodes with a shard in flight, as the phase says
 	int32 rate;                      // the policy's max_rows_per_second as last read (0: none)
 	FanOutResult result;
 	// For the transactions' bodies.
@@ -202,8 +203,8 @@ void dispatch(FanOut *fan) {
 		Node *node = static_cast<Node *>(lfirst(cell));
 		if (fan->stopping || node->in_flight || node->next >= list_length(node->queue))
 			continue;
-		if (fan->lent->out_of_time(fan->lent->engine)) {
-			stop(fan, FanOutEnd::Partial, nullptr);
+		if (!fan->lent->hold(fan->lent->engine)) {
+			stop(fan, FanOutEnd::Held, nullptr);
 			return;
 		}
 		if (!in_transaction(check_policy, fan, "reading the policy"))
@@ -299,9 +300,12 @@ void fan_out(FanOut *fan) {
 		}
 		if (busy == 0)
 			return;
-		char waiting[160];
-		snprintf(waiting, sizeof(waiting), "shards on %d Citus node%s", busy, busy == 1 ? "" : "s");
-		fan->lent->note(fan->lent->engine, waiting);
+		if (busy != fan->busy_noted) {
+			char phase[64];
+			snprintf(phase, sizeof(phase), "pruning shards on %d Citus node%s", busy, busy == 1 ? "" : "s");
+			fan->lent->phase(fan->lent->engine, phase);
+			fan->busy_noted = busy;
+		}
 		citus::wait_for_node(&waited->connection, busy > 1 ? poll_ms : 1000);
 		foreach (cell, fan->nodes) {
 			Node *node = static_cast<Node *>(lfirst(cell));
@@ -338,7 +342,6 @@ FanOutResult prune_shards(ShardFanOut *lent) {
 	}
 	PG_END_TRY();
 	close_nodes(fan);
-	lent->note(lent->engine, nullptr);
 	return fan->result;
 }
 

@@ -19,12 +19,15 @@ struct ShardFanOut {
 	MemoryContext context;
 	void *engine;
 	bool (*stop_wanted)(void *engine);           // a cancel: stop, and cancel the shards in flight
-	bool (*out_of_time)(void *engine);           // max_runtime reached: send no more shards
+	// Before each shard, as before a batch: the brakes of this node
+	// (retention.pause), a cancel, max_runtime. False: send no more shards
+	// (the engine has said why in its report).
+	bool (*hold)(void *engine);
 	void (*counted)(void *engine, int64 rows, int64 batches);  // a shard's rows, after it is recorded
-	void (*note)(void *engine, const char *waiting);           // what the run waits for (nullptr: nothing)
+	void (*phase)(void *engine, const char *phase);            // for retention.progress
 };
 
-enum class FanOutEnd { Done, Partial, Cancelled, PolicyChanged, Failed };
+enum class FanOutEnd { Done, Held, Partial, Cancelled, PolicyChanged, Failed };
 
 struct FanOutResult {
 	FanOutEnd end;

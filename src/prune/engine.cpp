@@ -605,12 +605,7 @@ void prune_whole_partition(Run *run, const LeafTarget *leaf) {
 
 bool fan_out_stop_wanted(void *engine) { return stop_wanted(static_cast<Run *>(engine)); }
 
-bool fan_out_out_of_time(void *engine) {
-	Run *run = static_cast<Run *>(engine);
-	reload_settings_if_asked();
-	return run->target->max_runtime_usecs > 0 &&
-	       GetCurrentTimestamp() - run->report.started_at >= run->target->max_runtime_usecs;
-}
+bool fan_out_hold(void *engine) { return hold_before_batch(static_cast<Run *>(engine), 0); }
 
 void fan_out_counted(void *engine, int64 rows, int64 batches) {
 	Run *run = static_cast<Run *>(engine);
@@ -621,20 +616,19 @@ void fan_out_counted(void *engine, int64 rows, int64 batches) {
 	note_progress(run);
 }
 
-void fan_out_note(void *engine, const char *waiting) {
-	run::note_waiting(static_cast<Run *>(engine)->in_flight, waiting);
-}
+void fan_out_phase(void *engine, const char *phase) { run::note_phase(static_cast<Run *>(engine)->in_flight, phase); }
 
 // A distributed table: every shard on the node that holds it
 // (distributed.cpp), after the whole partitions the coordinator drops for
 // every node at once.
 void prune_distributed(Run *run) {
 	run::note_phase(run->in_flight, "pruning (Citus shards)");
-	ShardFanOut lent{&run->plan,           &run->report,     run->context,         run, fan_out_stop_wanted,
-	                 fan_out_out_of_time, fan_out_counted, fan_out_note};
+	ShardFanOut lent{&run->plan,  &run->report,    run->context, run, fan_out_stop_wanted,
+	                 fan_out_hold, fan_out_counted, fan_out_phase};
 	FanOutResult result = prune_shards(&lent);
 	switch (result.end) {
 	case FanOutEnd::Done:
+	case FanOutEnd::Held: // hold_before_batch set the status (cancelled, partial)
 		break;
 	case FanOutEnd::Partial:
 		run->report.status = RunStatus::Partial;
