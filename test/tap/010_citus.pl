@@ -256,6 +256,22 @@ c(q{UPDATE retention.policies SET max_runtime = NULL, max_rows_per_second = NULL
 is(c(q{SELECT status FROM retention.run('ev_blocks')}), 'succeeded', 'the next run finishes');
 is(c(q{SELECT count(*) FROM ev_blocks WHERE body = 'old'}), '0', 'and no expired row is left');
 
+# retention.pause on the coordinator holds a run before its first shard.
+c(q{INSERT INTO ev_blocks SELECT g % 97, g, now() - interval '4 days', 'old' FROM generate_series(20001, 20300) g});
+$coordinator->safe_psql('postgres', 'ALTER SYSTEM SET retention.pause = on; SELECT pg_reload_conf()');
+$runner = $coordinator->background_psql('postgres', on_error_stop => 0);
+$runner->query_until(qr/started/, q(\echo started
+SELECT status, rows_pruned FROM retention.run('ev_blocks');
+));
+ok( poll_until(
+		$coordinator, 'postgres',
+		q{SELECT waiting_for LIKE '%pause%' AND rows_pruned = 0 FROM retention.progress WHERE policy = 'ev_blocks'}, 't', 20),
+	'with retention.pause on, the run waits before its first shard');
+$coordinator->safe_psql('postgres', 'ALTER SYSTEM RESET retention.pause; SELECT pg_reload_conf()');
+ok(poll_until($coordinator, 'postgres', q{SELECT status || '/' || rows_pruned FROM retention.runs WHERE policy = 'ev_blocks' ORDER BY id DESC LIMIT 1}, 'succeeded/300', 20),
+	'and prunes its 300 rows once the pause is off');
+$runner->quit;
+
 ########################################################################
 # 9. Refused, clearly: a policy on a worker (a second node would prune the
 #    same table), on a shard, and a reference parent of a distributed child.
