@@ -80,6 +80,13 @@ void delete_by_key(const RunPlan &plan, const BatchInput &input, BatchResult *re
 			by_ctid = slice_end == input.lower_key;
 		}
 	}
+	// A Citus table through the coordinator (a reference table): no batch
+	// by ctid, which each copy would read as its own rows (the engine never
+	// asks it to skip locked rows). A slice of one time value goes whole.
+	if (by_ctid && !skip_locked && target->citus_kind != citus::TableKind::Plain) {
+		by_ctid = false;
+		slice_end = key_after(target, input.lower_key);
+	}
 	if (by_ctid) {
 		border::spi_run(skip_locked ? leaf->delete_by_key : leaf->delete_by_key_directly, 3, types, values, nullptr,
 		                SPI_OK_SELECT);

@@ -486,7 +486,13 @@ bool run_batch(Run *run, BatchInput *input, bool whole_partition, BatchResult *r
 			}
 			return true;
 		}
-		if (auto next = plan::form_after(input->form, failure_of(error->sqlerrcode)); next && !whole_partition) {
+		// Rows of a Citus table through the coordinator are not skipped by
+		// ctid (each copy of a reference table has its own): a lock timeout
+		// is retried after a pause.
+		auto next = plan::form_after(input->form, failure_of(error->sqlerrcode));
+		if (next && *next == BatchForm::KeyRowsSkipLocked && run->target->citus_kind != citus::TableKind::Plain)
+			next.reset();
+		if (next && !whole_partition) {
 			input->form = *next;
 			FreeErrorData(error);
 			attempt--;

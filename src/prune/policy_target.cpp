@@ -601,6 +601,23 @@ Datum highest_key(const PolicyTarget *target) {
 	}
 }
 
+Datum key_after(const PolicyTarget *target, Datum key) {
+	switch (target->kind) {
+	case TimeKind::Date: {
+		DateADT day = DatumGetDateADT(key);
+		return DateADTGetDatum(day == DATEVAL_NOEND ? day : day + 1);
+	}
+	case TimeKind::Epoch: {
+		int64 value = DatumGetInt64(key);
+		return Int64GetDatum(value == PG_INT64_MAX ? value : value + 1);
+	}
+	default: {
+		Timestamp instant = DatumGetTimestamp(key);
+		return TimestampGetDatum(instant == DT_NOEND ? instant : instant + 1);
+	}
+	}
+}
+
 Datum lowest_key(const PolicyTarget *target) {
 	switch (target->kind) {
 	case TimeKind::Date:

@@ -132,6 +132,8 @@ Datum lowest_key(const PolicyTarget *target);
 // Beyond every key ("infinity", or the largest bigint for epochs): the upper
 // bound of the last slice, which the cutoff then limits.
 Datum highest_key(const PolicyTarget *target);
+// The smallest key after key (a microsecond, a day, one epoch unit later).
+Datum key_after(const PolicyTarget *target, Datum key);
 
 // Whether the policy as it stands now still covers every row the run may
 // delete: re-read with FOR SHARE, so it cannot change until the calling
