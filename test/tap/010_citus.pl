@@ -91,6 +91,22 @@ FROM retention.run_nodes WHERE run_id = (SELECT max(id) FROM retention.runs WHER
 		"$name: the workers keep no run rows of their own");
 }
 
+# A filter and an epoch time column go to the nodes as the policy says.
+c(q{
+CREATE TABLE jobs (tenant int NOT NULL, id bigint NOT NULL, finished_ms bigint NOT NULL, state text NOT NULL,
+                   PRIMARY KEY (tenant, id));
+SELECT create_distributed_table('jobs', 'tenant');
+INSERT INTO jobs SELECT g % 41, g, ((extract(epoch FROM now()) - 5 * 86400) * 1000)::bigint,
+                        CASE WHEN g % 3 = 0 THEN 'running' ELSE 'done' END
+FROM generate_series(1, 3000) g;
+INSERT INTO jobs SELECT g % 41, g, (extract(epoch FROM now()) * 1000)::bigint, 'done' FROM generate_series(3001, 3500) g;
+INSERT INTO retention.policies (relation, time_column, time_unit, retain, filter, enabled)
+VALUES ('jobs', 'finished_ms', 'ms', '2 days', $$state = 'done'$$, false);
+});
+is(c(q{SELECT rows_pruned FROM retention.run('jobs')}), '2000', 'jobs: the 2000 old finished jobs pruned');
+is( c(q{SELECT count(*) FILTER (WHERE state = 'running') || '/' || count(*) FILTER (WHERE id > 3000) || '/' || count(*) FROM jobs}),
+	'1000/500/1500', 'jobs: the running ones and the young ones are kept');
+
 ########################################################################
 # 2. A locked row on one shard is skipped, not waited for.
 ########################################################################
