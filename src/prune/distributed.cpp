@@ -248,7 +248,11 @@ void take_answer(FanOut *fan, Node *node) {
 			return;
 		// The connection is not reused after a failure.
 		citus::close_node(&node->connection);
-		fail(fan, psprintf("shard %lld on node %s: %s", (long long)shard->id, node->label, error), sqlstate);
+		bool no_extension = strcmp(sqlstate, "3F000") == 0 || strcmp(sqlstate, "42883") == 0;
+		fail(fan,
+		     psprintf("shard %lld on node %s: %s%s", (long long)shard->id, node->label, error,
+		              no_extension ? " (install retention on every node: docs/citus.md)" : ""),
+		     sqlstate);
 		return;
 	}
 	if (!here) {
