@@ -35,7 +35,14 @@ bool open_node(NodeConnection *connection, const char *host, int port, const cha
 	const char *keywords[most + 1];
 	const char *values[most + 1];
 	int n = 0;
-	// citus.node_conninfo first: what we set below wins.
+	// A node that goes away is noticed (TCP keepalives), unless
+	// citus.node_conninfo says otherwise; then citus.node_conninfo; what
+	// we set last wins.
+	keywords[n] = "keepalives", values[n++] = "1";
+	keywords[n] = "keepalives_idle", values[n++] = "30";
+	keywords[n] = "keepalives_interval", values[n++] = "10";
+	keywords[n] = "keepalives_count", values[n++] = "3";
+	keywords[n] = "connect_timeout", values[n++] = "30";
 	PQconninfoOption *options = nullptr;
 	const char *node_conninfo = GetConfigOption("citus.node_conninfo", true, false);
 	if (node_conninfo && node_conninfo[0]) {

@@ -31,6 +31,8 @@ my %conf = (
 listen_addresses = '127.0.0.1'
 max_worker_processes = 32
 wal_level = logical
+max_wal_senders = 10
+max_replication_slots = 10
 retention.max_wal_per_second = 0
 citus.shard_count = 8
 ));
@@ -203,6 +205,45 @@ is( c(qq{SELECT string_agg(status || '\@' || split_part(node, ':', 2), ',' ORDER
          WHERE shard = $moving AND run_id = (SELECT max(id) FROM retention.runs WHERE policy = 'ev_moving')}),
 	"moved\@$moving_from,succeeded\@" . $workers[1]->port,
 	'run_shards: moved on the node it left, pruned on its new node');
+
+# A shard that moves while its node is pruning it (logical replication
+# carries that node's deletes until the cutover): its node stops at the next
+# batch, and its new node prunes the rest. Two shards, one per worker, each
+# pruned at 100 rows a second.
+c(q{
+CREATE TABLE ev_live (tenant int NOT NULL, id bigint NOT NULL, at timestamptz NOT NULL, body text, PRIMARY KEY (tenant, id));
+SELECT create_distributed_table('ev_live', 'tenant', shard_count => 2);
+INSERT INTO ev_live SELECT g % 97, g, now() - interval '3 days', 'old' FROM generate_series(1, 3000) g;
+INSERT INTO ev_live SELECT g % 97, g, now(), 'young' FROM generate_series(3001, 3500) g;
+INSERT INTO retention.policies (relation, time_column, retain, batch_size, max_rows_per_second, enabled)
+VALUES ('ev_live', 'at', '2 days', 50, 200, false);
+});
+my ($live, $live_from) = split /\|/, c(q{
+SELECT s.shardid, n.nodeport FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid)
+JOIN pg_dist_node n USING (groupid) WHERE s.logicalrelid = 'ev_live'::regclass AND n.nodeport = } . $workers[0]->port);
+$young = young_of('ev_live');
+$mover = $coordinator->background_psql('postgres', on_error_stop => 0);
+$mover->query_until(qr/started/, q(\echo started
+SELECT status, rows_pruned FROM retention.run('ev_live');
+));
+ok(poll_until($workers[0], 'postgres', q{SELECT rows_pruned > 0 FROM retention.progress WHERE policy = 'ev_live'}, 't', 20),
+	"worker1 is pruning shard $live");
+c(qq{SELECT citus_move_shard_placement($live, '127.0.0.1', $live_from, '127.0.0.1', } . $workers[1]->port
+	  . q{, shard_transfer_mode => 'force_logical')});
+ok( poll_until(
+		$coordinator, 'postgres',
+		q{SELECT status FROM retention.runs WHERE policy = 'ev_live' ORDER BY id DESC LIMIT 1}, 'succeeded', 60),
+	"the run succeeded although shard $live moved while it was pruned");
+$mover->quit;
+is( c(qq{SELECT string_agg(status || '\@' || split_part(node, ':', 2), ',' ORDER BY finished_at) FROM retention.run_shards
+         WHERE shard = $live AND run_id = (SELECT max(id) FROM retention.runs WHERE policy = 'ev_live')}),
+	"moved\@$live_from,succeeded\@" . $workers[1]->port,
+	'its old node stopped (moved), its new node pruned the rest');
+c(q{UPDATE retention.policies SET max_rows_per_second = NULL WHERE name = 'ev_live'});
+my $second = c(q{SELECT rows_pruned FROM retention.run('ev_live')});
+note("rows the next run found (deleted on the old placement between the cutover and its next batch): $second");
+is(c(q{SELECT count(*) FROM ev_live WHERE body = 'old'}), '0', 'no expired row is left after the next run');
+is(young_of('ev_live'), $young, 'young rows kept');
 
 # A table distributed after its policy was written: the run refuses what it
 # cannot do (here an archive), on record.
