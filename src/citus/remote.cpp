@@ -28,8 +28,26 @@ void wait_socket(pgsocket socket, int events, long ms) {
 
 } // namespace
 
-bool open_node(NodeConnection *connection, const char *host, int port, const char *database, const char *role,
-               int timeout_ms) {
+namespace {
+
+// "-c role=name" for libpq's options, which splits on spaces and reads a
+// backslash as an escape.
+const char *role_option(const char *role) {
+	StringInfoData option;
+	initStringInfo(&option);
+	appendStringInfoString(&option, "-c role=");
+	for (const char *c = role; *c; c++) {
+		if (*c == ' ' || *c == '\\')
+			appendStringInfoChar(&option, '\\');
+		appendStringInfoChar(&option, *c);
+	}
+	return option.data;
+}
+
+} // namespace
+
+bool open_node(NodeConnection *connection, const char *host, int port, const char *database, const char *user,
+               const char *role, int timeout_ms) {
 	memset(connection, 0, sizeof(*connection));
 	constexpr int most = 40;
 	const char *keywords[most + 1];
@@ -50,7 +68,7 @@ bool open_node(NodeConnection *connection, const char *host, int port, const cha
 		options = PQconninfoParse(node_conninfo, &parse_error);
 		if (parse_error)
 			PQfreemem(parse_error);
-		for (PQconninfoOption *option = options; option && option->keyword && n < most - 6; option++)
+		for (PQconninfoOption *option = options; option && option->keyword && n < most - 7; option++)
 			if (option->val && option->val[0]) {
 				keywords[n] = option->keyword;
 				values[n++] = option->val;
@@ -61,8 +79,10 @@ bool open_node(NodeConnection *connection, const char *host, int port, const cha
 	keywords[n] = "host", values[n++] = host;
 	keywords[n] = "port", values[n++] = port_text;
 	keywords[n] = "dbname", values[n++] = database;
-	keywords[n] = "user", values[n++] = role;
+	keywords[n] = "user", values[n++] = user;
 	keywords[n] = "application_name", values[n++] = "retention coordinator";
+	if (role)
+		keywords[n] = "options", values[n++] = role_option(role);
 	keywords[n] = nullptr, values[n] = nullptr;
 	connection->conn = PQconnectStartParams(keywords, values, 0);
 	if (options)

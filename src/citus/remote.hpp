@@ -17,12 +17,13 @@ struct NodeConnection {
 	char error[512];         // the last failure, for messages
 };
 
-// Connects to host:port, database, as role (the run's role: a node grants
-// it what it grants that role), with the options of citus.node_conninfo
-// (sslmode and the like, as Citus's own connections use). False, with
-// connection->error set, when it cannot within timeout_ms.
-bool open_node(NodeConnection *connection, const char *host, int port, const char *database, const char *role,
-               int timeout_ms);
+// Connects to host:port, database, as user, with the options of
+// citus.node_conninfo (sslmode and the like, as Citus's own connections
+// use); with role (or nullptr), the session takes that role at its start
+// (-c role=...), as SET ROLE would. False, with connection->error set, when
+// it cannot within timeout_ms.
+bool open_node(NodeConnection *connection, const char *host, int port, const char *database, const char *user,
+               const char *role, int timeout_ms);
 
 // Sends a query with text parameters (nullptr: NULL). False on failure.
 bool send_query(NodeConnection *connection, const char *sql, int nparams, const char *const *values);

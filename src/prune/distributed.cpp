@@ -43,7 +43,8 @@ struct FanOut {
 	ShardFanOut *lent;
 	List *nodes;                     // of Node *
 	const char *relation;            // the distributed table, qualified, for the nodes to resolve
-	const char *role;                // the run role's name: whom the nodes see
+	const char *user;                // whom the nodes see: the run role, if it may log in
+	const char *role;                // else the worker's own user, taking the run role (nullptr: none)
 	const char *database;
 	bool stopping;                   // send no more shards
 	bool cancelling;                 // the shards in flight were asked to cancel
@@ -109,7 +110,16 @@ void read_layout(void *argument) {
 	citus::Placement *placements = citus::placements(target->relid, &count);
 	MemoryContext caller = MemoryContextSwitchTo(fan->lent->context);
 	fan->relation = pstrdup(target->relation_name);
-	fan->role = pstrdup(GetUserNameFromId(target->run_role, false));
+	// The nodes see the run's role. One that may not log in (a group role
+	// owning the tables) is taken at the start of a session of the worker's
+	// own user (a superuser: Citus's own connections need it too).
+	const char *run_role = GetUserNameFromId(target->run_role, false);
+	HeapTuple role_tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(target->run_role));
+	bool can_login = HeapTupleIsValid(role_tuple) && reinterpret_cast<Form_pg_authid>(GETSTRUCT(role_tuple))->rolcanlogin;
+	if (HeapTupleIsValid(role_tuple))
+		ReleaseSysCache(role_tuple);
+	fan->user = pstrdup(can_login ? run_role : GetUserNameFromId(GetSessionUserId(), false));
+	fan->role = can_login ? nullptr : pstrdup(run_role);
 	fan->database = pstrdup(get_database_name(MyDatabaseId));
 	MemoryContextSwitchTo(caller);
 	for (int i = 0; i < count; i++)
@@ -155,7 +165,8 @@ bool send_shard(FanOut *fan, Node *node, Shard *shard, int rate_share) {
 	const RunPlan *plan = fan->lent->plan;
 	const PolicyTarget *target = plan->target;
 	if (!node->connection.conn &&
-	    !citus::open_node(&node->connection, node->host, node->port, fan->database, fan->role, connect_timeout_ms)) {
+	    !citus::open_node(&node->connection, node->host, node->port, fan->database, fan->user, fan->role,
+	                      connect_timeout_ms)) {
 		fail(fan, psprintf("node %s: %s", node->label, node->connection.error), "08006");
 		return false;
 	}

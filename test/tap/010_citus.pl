@@ -109,6 +109,21 @@ is(c(q{SELECT rows_pruned FROM retention.run('jobs')}), '2000', 'jobs: the 2000 
 is( c(q{SELECT count(*) FILTER (WHERE state = 'running') || '/' || count(*) FILTER (WHERE id > 3000) || '/' || count(*) FROM jobs}),
 	'1000/500/1500', 'jobs: the running ones and the young ones are kept');
 
+# An owner that may not log in (a group role owning the tables): the nodes
+# see it as the role of a session of the worker's own user.
+c(q{
+CREATE ROLE app_owner NOLOGIN;
+CREATE TABLE owned (tenant int NOT NULL, id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (tenant, id));
+SELECT create_distributed_table('owned', 'tenant', colocate_with => 'none');  -- Citus moves colocated shards as their owners
+ALTER TABLE owned OWNER TO app_owner;
+INSERT INTO owned SELECT g % 11, g, current_date - 10 FROM generate_series(1, 600) g;
+INSERT INTO owned SELECT g % 11, g, current_date FROM generate_series(601, 700) g;
+INSERT INTO retention.policies (relation, time_column, retain, owner, enabled) VALUES ('owned', 'at', '2 days', 'app_owner', false);
+});
+is(c(q{SELECT status || '/' || rows_pruned || '/' || owner FROM retention.run('owned')}), 'succeeded/600/app_owner',
+	'a NOLOGIN owner\'s distributed table is pruned');
+is(c(q{SELECT count(*) || '/' || min(id) FROM owned}), '100/601', 'exactly its young rows are left');
+
 ########################################################################
 # 2. A locked row on one shard is skipped, not waited for.
 ########################################################################
